@@ -1,0 +1,1 @@
+"""Adapters: the outside world (stores, HTTP) plugged into the domain's ports."""

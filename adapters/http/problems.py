@@ -1,0 +1,78 @@
+"""Every error leaves as an RFC 9457 problem (`application/problem+json`); nothing internal leaks."""
+
+import logging
+import re
+from http import HTTPStatus
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException
+from litestar.types import ExceptionHandlersMap
+
+from domain.errors import FieldError, InvalidInput, StoreUnavailable, TaskNotFound
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 2
+
+
+def problem(
+    status: int, detail: str, errors: list[FieldError] | None = None, headers: dict[str, str] | None = None
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": detail}
+    if errors:
+        body["errors"] = [{"field": error.field, "message": error.message} for error in errors]
+    return Response(body, status_code=status, media_type="application/problem+json", headers=headers)
+
+
+def _task_not_found(_: Request[Any, Any, Any], __: TaskNotFound) -> Response[dict[str, Any]]:
+    return problem(404, "No such task for this user.")
+
+
+def _invalid_input(_: Request[Any, Any, Any], error: InvalidInput) -> Response[dict[str, Any]]:
+    return problem(422, "The request breaks the rules of a task or its owner; see `errors`.", list(error.errors))
+
+
+def _malformed_json(_: Request[Any, Any, Any], error: msgspec.DecodeError) -> Response[dict[str, Any]]:
+    return problem(400, f"The body is not valid JSON: {error}")
+
+
+_FIELD = re.compile(r"`\$\.(\w+)`|required field `(\w+)`")
+
+
+def _wrong_shape(_: Request[Any, Any, Any], error: msgspec.ValidationError) -> Response[dict[str, Any]]:
+    # msgspec names the field as "... - at `$.completed`" or "Object missing required field `title`".
+    message = str(error)
+    found = _FIELD.search(message)
+    field = next((name for name in found.groups() if name), "body") if found else "body"
+    return problem(422, "The body does not have the expected fields and types; see `errors`.", [FieldError(field, message)])
+
+
+def _store_unavailable(_: Request[Any, Any, Any], error: StoreUnavailable) -> Response[dict[str, Any]]:
+    log.warning("store unavailable: %s", error)
+    return problem(503, "The task store is unavailable; try again shortly.", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def _http_error(_: Request[Any, Any, Any], error: HTTPException) -> Response[dict[str, Any]]:
+    # Litestar's own errors: unknown route, wrong method, oversized body, bad path or query parameter.
+    errors = None
+    if isinstance(error.extra, list):
+        errors = [FieldError(str(item.get("key", "request")), str(item.get("message", ""))) for item in error.extra]
+    return problem(error.status_code, str(error.detail), errors, error.headers)
+
+
+def _unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return problem(500, "The service failed to handle this request. It has been logged.")
+
+
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    TaskNotFound: _task_not_found,
+    InvalidInput: _invalid_input,
+    msgspec.DecodeError: _malformed_json,
+    msgspec.ValidationError: _wrong_shape,
+    StoreUnavailable: _store_unavailable,
+    HTTPException: _http_error,
+    Exception: _unexpected,
+}

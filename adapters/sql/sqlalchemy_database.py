@@ -1,0 +1,55 @@
+"""Runs statements through a SQLAlchemy engine on worker threads: the portable path, used for SQLite."""
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from anyio import to_thread
+from sqlalchemy import Connection, create_engine, event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.sql import Executable
+
+from adapters.sql.store import Row
+from domain.errors import StoreUnavailable
+
+T = TypeVar("T")
+
+
+def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers run beside the one writer; the busy timeout makes concurrent writers
+    # (threads, or several worker processes) queue for the lock instead of failing.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+class SqlAlchemyDatabase:
+    def __init__(self, url: str) -> None:
+        self.engine = create_engine(url, pool_size=8, max_overflow=8)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _tune_sqlite)
+
+    async def fetch_all(self, statement: Executable, params: dict[str, Any]) -> list[Row]:
+        return await self._run(lambda connection: list(connection.execute(statement, params)))
+
+    async def fetch_one(self, statement: Executable, params: dict[str, Any]) -> Row | None:
+        return await self._run(lambda connection: connection.execute(statement, params).first())
+
+    async def execute(self, statement: Executable, params: dict[str, Any]) -> None:
+        await self._run(lambda connection: connection.execute(statement, params))
+
+    async def open(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        self.engine.dispose()
+
+    async def _run(self, work: Callable[[Connection], T]) -> T:
+        def in_transaction() -> T:
+            with self.engine.begin() as connection:
+                return work(connection)
+
+        try:
+            return await to_thread.run_sync(in_transaction)
+        except OperationalError as error:
+            raise StoreUnavailable(str(error.orig)) from error

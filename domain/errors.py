@@ -1,0 +1,25 @@
+"""Errors the domain raises; the outer layers decide how to present them."""
+
+from dataclasses import dataclass
+
+
+class TaskNotFound(Exception):
+    """No task with that id belongs to that owner (it may not exist, or belong to someone else)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    field: str
+    message: str
+
+
+class InvalidInput(Exception):
+    """One or more values break the domain's rules; every offending field is listed."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = tuple(errors)
+
+
+class StoreUnavailable(Exception):
+    """The store cannot be reached right now; the request changed nothing and may be retried."""

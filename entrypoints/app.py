@@ -1,0 +1,17 @@
+"""The app factory: configuration in, a ready Litestar application out (uvicorn calls `create_app`)."""
+
+from litestar import Litestar
+
+from adapters.http.app import build_app
+from entrypoints.container import Container
+from entrypoints.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    container = Container()
+    container.config.from_dict(settings.as_config())
+    store = container.store()
+    return build_app(
+        container.tasks(), on_startup=[store.open], on_shutdown=[store.close], max_body_bytes=settings.max_body_bytes
+    )

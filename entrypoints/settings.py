@@ -1,0 +1,58 @@
+"""Configuration, read from the environment once, in one place."""
+
+import os
+from dataclasses import asdict, dataclass
+from typing import Any
+
+DEFAULT_DATABASE_URL = "sqlite:///todo.sqlite3"
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    pool_size: int = 10
+    db_timeout: float = 5.0
+    prepared_statements: bool = True
+    max_body_bytes: int = 64 * 1024
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        env = dict(os.environ if env is None else env)
+        return cls(
+            database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            pool_size=int(env.get("TODO_DB_POOL_SIZE", cls.pool_size)),
+            db_timeout=float(env.get("TODO_DB_TIMEOUT", cls.db_timeout)),
+            prepared_statements=_flag(env.get("TODO_DB_PREPARED_STATEMENTS", "true")),
+            max_body_bytes=int(env.get("TODO_MAX_BODY_BYTES", cls.max_body_bytes)),
+        )
+
+    @property
+    def store_kind(self) -> str:
+        scheme = self.database_url.split(":", 1)[0].split("+", 1)[0].lower()
+        kinds = {"memory": "memory", "sqlite": "sqlite", "postgres": "postgres", "postgresql": "postgres"}
+        if scheme not in kinds:
+            raise ValueError(f"DATABASE_URL must start with postgresql://, sqlite:// or memory://, not {scheme}://")
+        return kinds[scheme]
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The URL for SQLAlchemy (migrations, SQLite): Postgres always through psycopg 3."""
+        if self.store_kind != "postgres":
+            return self.database_url
+        return "postgresql+psycopg://" + self.database_url.split("://", 1)[1]
+
+    @property
+    def libpq_url(self) -> str:
+        """The URL as libpq reads it: `sslmode`, `channel_binding` and the rest pass through unchanged."""
+        return "postgresql://" + self.database_url.split("://", 1)[1]
+
+    def as_config(self) -> dict[str, Any]:
+        return asdict(self) | {
+            "store_kind": self.store_kind,
+            "sqlalchemy_url": self.sqlalchemy_url,
+            "libpq_url": self.libpq_url,
+        }

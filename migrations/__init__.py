@@ -1,0 +1,1 @@
+"""Alembic owns the schema; `adapters/sql/migrate.py` runs these revisions."""

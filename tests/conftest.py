@@ -1,0 +1,76 @@
+"""Fixtures shared by every level: databases to run against, and the anyio backend for async tests.
+
+Postgres tests use the real server named by TODO_TEST_POSTGRES_URL (default: the local one). Each
+test session gets a database of its own, created here and dropped at the end. Without a server they
+skip with the reason, except under CI=true, where they fail: CI must run them.
+"""
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from adapters.sql.migrate import upgrade
+
+POSTGRES_SERVER_URL = os.environ.get("TODO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def _url_for_database(name: str) -> str:
+    base, _, _ = POSTGRES_SERVER_URL.rpartition("/")
+    return f"{base}/{name}"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The URL of the maintenance database of a reachable Postgres server."""
+    try:
+        with psycopg.connect(POSTGRES_SERVER_URL, connect_timeout=3):
+            pass
+    except psycopg.OperationalError as error:
+        message = f"PostgreSQL is not reachable at {POSTGRES_SERVER_URL} ({error}); set TODO_TEST_POSTGRES_URL"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return POSTGRES_SERVER_URL
+
+
+def create_database(server_url: str, migrate: bool = True) -> str:
+    """A new, empty database on the server (at the latest schema when `migrate`); returns its URL."""
+    name = f"todo_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url, autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = _url_for_database(name)
+    if migrate:
+        upgrade("postgresql+psycopg://" + url.split("://", 1)[1])
+    return url
+
+
+def drop_database(server_url: str, url: str) -> None:
+    name = url.rpartition("/")[2]
+    with psycopg.connect(server_url, autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A migrated database for this test session (`postgresql://` URL). Tests isolate by owner."""
+    url = create_database(postgres_server)
+    yield url
+    drop_database(postgres_server, url)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A migrated SQLite file for one test (`sqlite:///` URL)."""
+    url = f"sqlite:///{tmp_path / 'tasks.sqlite3'}"
+    upgrade(url)
+    return url
