@@ -6,6 +6,7 @@ skip with the reason, except under CI=true, where they fail: CI must run them.
 """
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,10 @@ import pytest
 from psycopg import sql
 
 from adapters.sql.migrate import upgrade
+
+# Run every test in a zone far from UTC, so a timestamp that is silently local instead of UTC shows.
+os.environ["TZ"] = "America/New_York"
+time.tzset()
 
 POSTGRES_SERVER_URL = os.environ.get("TODO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 

@@ -4,7 +4,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from litestar import Litestar, get
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
@@ -21,7 +21,7 @@ async def health() -> dict[str, str]:
 
 
 @get("/ready", summary="The task store answers", tags=["operations"])
-async def ready(tasks: TaskService) -> dict[str, str]:
+async def ready(tasks: NamedDependency[TaskService]) -> dict[str, str]:
     await tasks.check_store()
     return {"status": "ready"}
 

@@ -1,0 +1,183 @@
+"""Drive the real service and the bare reference with wrk, alternately, and print what was measured.
+
+python -m bench.run --help (or bash bench/run.sh, which installs what it needs first).
+"""
+
+import argparse
+import json
+import os
+import platform
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import psycopg
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SCENARIOS = ["list", "get", "toggle", "create", "mixed"]
+USERS, TASKS_PER_USER = 50, 20
+
+
+@dataclass
+class Measured:
+    requests: int = 0
+    seconds: float = 0.0
+    non2xx: int = 0
+    socket_errors: int = 0
+    p50_ms: list[float] = field(default_factory=list)
+    p99_ms: list[float] = field(default_factory=list)
+
+    def add(self, result: dict[str, int]) -> None:
+        self.requests += result["requests"]
+        self.seconds += result["duration_us"] / 1e6
+        self.non2xx += result["non2xx"]
+        self.socket_errors += result["socket_errors"]
+        self.p50_ms.append(result["p50_us"] / 1000)
+        self.p99_ms.append(result["p99_us"] / 1000)
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def fresh_database(server_url: str, name: str) -> str:
+    with psycopg.connect(server_url, autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return f"{server_url.rpartition('/')[0]}/{name}"
+
+
+def start(command: list[str], port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/api/nobody/tasks", timeout=1)
+            return process
+        except httpx.TransportError:
+            if process.poll() is not None:
+                raise SystemExit(f"{command[0]} exited: {process.stderr.read().decode() if process.stderr else ''}")
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"{' '.join(command)} did not start")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def serve_service(port: int, workers: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    command = [str(BIN / "todo"), "serve", "--port", str(port), "--workers", str(workers), "--no-access-log"]
+    return start(command, port, env)
+
+
+def serve_reference(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    command = [str(BIN / "uvicorn"), "bench.reference:app", "--port", str(port), "--no-access-log", "--log-level", "warning"]
+    return start(command, port, env)
+
+
+def seed(port: int, tasks_file: Path) -> None:
+    lines = []
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+        for user in range(USERS):
+            for number in range(TASKS_PER_USER):
+                body = {"title": f"task {number} of user {user}", "description": "seeded", "completed": number % 3 == 0}
+                response = client.post(f"/api/user-{user}/tasks", json=body)
+                response.raise_for_status()
+                lines.append(f"user-{user} {response.json()['id']}")
+    tasks_file.write_text("\n".join(lines) + "\n")
+
+
+def wrk(port: int, scenario: str, seconds: int, connections: int, tasks_file: Path) -> dict[str, int]:
+    env = os.environ | {"SCENARIO": scenario, "TASKS_FILE": str(tasks_file)}
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "-s", str(ROOT / "bench" / "scenario.lua"), f"http://127.0.0.1:{port}"]
+    output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    result_line = next(line for line in output.splitlines() if line.startswith("RESULT "))
+    return json.loads(result_line.removeprefix("RESULT "))
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=2, help="A B rounds per scenario")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--scenarios", nargs="+", default=SCENARIOS, choices=SCENARIOS)
+    parser.add_argument("--skip-workers", action="store_true", help="skip the 1 vs 2 worker comparison")
+    args = parser.parse_args()
+
+    server_url = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    env = os.environ | {"DATABASE_URL": fresh_database(server_url, "todo_bench")}
+    service_port, reference_port = 8801, 8802
+    tasks_file = Path(tempfile.mkdtemp()) / "tasks.txt"
+
+    service = serve_service(service_port, 1, env)
+    reference = serve_reference(reference_port, env)
+    results: dict[str, dict[str, Measured]] = {}
+    try:
+        seed(service_port, tasks_file)
+        for port in (service_port, reference_port):
+            wrk(port, "mixed", 3, args.connections, tasks_file)  # warm-up: pools filled, statements prepared
+        for scenario in args.scenarios:
+            results[scenario] = {"service": Measured(), "reference": Measured()}
+            for _ in range(args.rounds):
+                for name, port in (("service", service_port), ("reference", reference_port)):
+                    results[scenario][name].add(wrk(port, scenario, args.duration, args.connections, tasks_file))
+                    print(f"  {scenario:7} {name:9} {results[scenario][name].rps:8.0f} req/s so far", file=sys.stderr)
+        memory = rss_mib(service.pid)
+    finally:
+        stop(service)
+        stop(reference)
+
+    workers: dict[int, Measured] = {}
+    if not args.skip_workers:
+        for count in (1, 2):
+            service = serve_service(service_port, count, env)
+            try:
+                wrk(service_port, "mixed", 3, args.connections, tasks_file)
+                workers[count] = Measured()
+                workers[count].add(wrk(service_port, "mixed", args.duration, args.connections, tasks_file))
+            finally:
+                stop(service)
+
+    report(results, workers, memory, args)
+
+
+def report(results: dict[str, dict[str, Measured]], workers: dict[int, Measured], memory: float, args: argparse.Namespace) -> None:
+    print(f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, {platform.machine()}, "
+          f"wrk -t1 -c{args.connections}, {args.rounds} x {args.duration} s per target and scenario, one worker\n")
+    print("| scenario | service req/s | reference req/s | share | service p50 / p99 ms | reference p50 / p99 ms | non-2xx (service, reference) |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for scenario, measured in results.items():
+        s, r = measured["service"], measured["reference"]
+        share = s.rps / r.rps if r.rps else 0.0
+        print(f"| {scenario} | {s.rps:,.0f} | {r.rps:,.0f} | {share:.0%} | {max(s.p50_ms):.1f} / {max(s.p99_ms):.1f} "
+              f"| {max(r.p50_ms):.1f} / {max(r.p99_ms):.1f} | {s.non2xx + s.socket_errors}, {r.non2xx + r.socket_errors} |")
+    if workers:
+        print("\n| `todo serve --workers` | mixed req/s | p99 ms | non-2xx |")
+        print("| ---: | ---: | ---: | ---: |")
+        for count, measured in workers.items():
+            print(f"| {count} | {measured.rps:,.0f} | {max(measured.p99_ms):.1f} | {measured.non2xx + measured.socket_errors} |")
+    print(f"\nService resident memory after the run (one worker): {memory:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

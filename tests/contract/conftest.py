@@ -1,0 +1,48 @@
+from collections.abc import AsyncIterator, Callable
+from uuid import uuid4
+
+import pytest
+
+from adapters.memory import InMemoryTaskStore
+from adapters.sql.psycopg_database import PsycopgDatabase
+from adapters.sql.sqlalchemy_database import SqlAlchemyDatabase
+from adapters.sql.store import SqlTaskStore
+
+Store = InMemoryTaskStore | SqlTaskStore
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("memory", id="memory"),
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+    ]
+)
+def make_store(request: pytest.FixtureRequest) -> Callable[[], Store]:
+    if request.param == "memory":
+        return InMemoryTaskStore
+    if request.param == "sqlite":
+        sqlite_url = request.getfixturevalue("sqlite_url")
+        return lambda: SqlTaskStore(SqlAlchemyDatabase(sqlite_url))
+    postgres_url = request.getfixturevalue("postgres_url")
+    return lambda: SqlTaskStore(PsycopgDatabase(postgres_url, pool_size=4))
+
+
+@pytest.fixture
+async def store(make_store: Callable[[], Store]) -> AsyncIterator[Store]:
+    opened = make_store()
+    await opened.open()
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+@pytest.fixture
+def owner() -> str:
+    return f"owner-{uuid4()}"
+
+
+@pytest.fixture
+def other() -> str:
+    return f"other-{uuid4()}"

@@ -1,0 +1,56 @@
+"""Clients for the HTTP tests: an app per test on `memory://`, or on each store kind for smoke tests.
+
+Every response any test receives is also checked for the promises that hold everywhere: never a 500,
+and no error body that leaks a stack trace, SQL or driver name.
+"""
+
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from litestar.testing import TestClient
+
+from entrypoints.app import create_app
+from entrypoints.settings import Settings
+
+LEAKS = ("Traceback", "sqlalchemy", "psycopg", "SELECT")
+
+
+def _check_response(response: httpx.Response) -> None:
+    response.read()
+    assert response.status_code != 500, response.text
+    if response.status_code >= 400:
+        for leak in LEAKS:
+            assert leak not in response.text, f"{leak!r} leaked: {response.text}"
+
+
+def open_client(database_url: str, **settings: object) -> TestClient:
+    client = TestClient(create_app(Settings(database_url=database_url, **settings)))  # type: ignore[arg-type]
+    client.event_hooks = {"request": [], "response": [_check_response]}
+    return client
+
+
+@pytest.fixture
+def client() -> Iterator[TestClient]:
+    with open_client("memory://") as client:
+        yield client
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_client(request: pytest.FixtureRequest) -> Iterator[TestClient]:
+    """The app on each kind of store: for the core paths that must behave the same everywhere."""
+    url = "memory://" if request.param == "memory" else request.getfixturevalue(f"{request.param}_url")
+    with open_client(url) as client:
+        yield client
+
+
+@pytest.fixture
+def user() -> str:
+    """A fresh owner per test, so tests sharing the session's Postgres database never see each other."""
+    return f"user-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def other_user() -> str:
+    return f"other-{uuid.uuid4().hex[:12]}"

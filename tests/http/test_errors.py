@@ -1,0 +1,279 @@
+"""Everything a client can get wrong, and the 4xx problem it gets back (never a 500, never a leak)."""
+
+import json
+import uuid
+
+import httpx
+import pytest
+from litestar.testing import TestClient
+
+from tests.http import assert_problem, create, error_fields, tasks_url
+
+JSON = {"content-type": "application/json"}
+MAX_BODY = 64 * 1024
+
+
+class Write:
+    """Sends raw bodies to create (POST) or to replace an existing task (PUT): both take the task's fields."""
+
+    def __init__(self, client: TestClient, user: str, method: str) -> None:
+        self.client, self.user, self.method = client, user, method
+        self.url = tasks_url(user) if method == "POST" else tasks_url(user, create(client, user)["id"])
+        self.before = tasks_of(client, user)
+
+    def __call__(self, body: bytes) -> httpx.Response:
+        return self.client.request(self.method, self.url, content=body, headers=JSON)
+
+    def changed_nothing(self) -> bool:
+        return tasks_of(self.client, self.user) == self.before
+
+
+def tasks_of(client: TestClient, user: str) -> list[dict]:
+    return client.get(tasks_url(user)).json()
+
+
+@pytest.fixture(params=["POST", "PUT"])
+def write(request: pytest.FixtureRequest, client: TestClient, user: str) -> Write:
+    return Write(client, user, request.param)
+
+
+@pytest.fixture
+def task(client: TestClient, user: str) -> dict:
+    return create(client, user, "Mine", description="keep me")
+
+
+# --- problem bodies ---------------------------------------------------------------------------
+
+
+def test_a_problem_has_type_title_status_and_detail_only(client: TestClient, user: str) -> None:
+    response = client.get(tasks_url(user, str(uuid.uuid4())))
+
+    assert assert_problem(response, 404).keys() == {"type", "title", "status", "detail"}
+
+
+def test_a_validation_problem_names_every_offending_field(client: TestClient, user: str) -> None:
+    response = client.post(tasks_url(user), json={"title": " ", "description": "d" * 1001})
+
+    assert error_fields(response) == {"title", "description"}
+
+
+# --- malformed JSON: 400 ----------------------------------------------------------------------
+
+MALFORMED = {
+    "truncated": b'{"title": "x"',
+    "single quotes": b"{'title': 'x'}",
+    "trailing comma": b'{"title": "x",}',
+    "not json": b"title=x",
+    "trailing garbage": b'{"title": "x"} and more',
+    "NaN": b'{"title": "x", "description": NaN}',
+    "empty": b"",
+    "only white space": b" \n",
+    "invalid utf-8 in a string": b'{"title": "caf\xc3"}',
+}
+
+
+@pytest.mark.parametrize("body", MALFORMED.values(), ids=MALFORMED.keys())
+def test_malformed_json_is_400(write: Write, body: bytes) -> None:
+    assert_problem(write(body), 400)
+    assert write.changed_nothing()
+
+
+@pytest.mark.parametrize("body", [b'{"completed": tru}', b"{", b'{"completed": true,}', b'{"completed": true'])
+def test_malformed_json_on_complete_is_400(client: TestClient, user: str, task: dict, body: bytes) -> None:
+    response = client.patch(tasks_url(user, task["id"], "/complete"), content=body, headers=JSON)
+
+    assert_problem(response, 400)
+    assert tasks_of(client, user) == [task]
+
+
+# --- well-formed JSON of the wrong shape or type: 422 naming the field --------------------------
+
+WRONG_SHAPE = [
+    ({"title": "x", "completed": 1}, "completed"),
+    ({"title": "x", "completed": "true"}, "completed"),
+    ({"title": "x", "completed": None}, "completed"),
+    ({"title": 123}, "title"),
+    ({"title": None}, "title"),
+    ({"title": ["x"]}, "title"),
+    ({}, "title"),
+    ({"description": "no title"}, "title"),
+    ({"title": "x", "description": 5}, "description"),
+    ({"title": "x", "description": {"text": "d"}}, "description"),
+    ([], "body"),
+    ([{"title": "x"}], "body"),
+    ("x", "body"),
+    (None, "body"),
+]
+
+
+@pytest.mark.parametrize(("body", "field"), WRONG_SHAPE, ids=[json.dumps(body) for body, _ in WRONG_SHAPE])
+def test_wrong_shape_or_type_is_422_naming_the_field(
+    write: Write, body: object, field: str
+) -> None:
+    assert error_fields(write(json.dumps(body).encode())) == {field}
+    assert write.changed_nothing()
+
+
+WRONG_COMPLETION = [
+    ({"completed": 1}, "completed"),
+    ({"completed": "true"}, "completed"),
+    ({"completed": None}, "completed"),
+    ({"completed": [True]}, "completed"),
+    ({}, "completed"),
+    ([], "body"),
+    (True, "body"),
+    (None, "body"),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"), WRONG_COMPLETION, ids=[json.dumps(body) for body, _ in WRONG_COMPLETION]
+)
+def test_wrong_completion_body_is_422_naming_the_field(
+    client: TestClient, user: str, task: dict, body: object, field: str
+) -> None:
+    response = client.patch(tasks_url(user, task["id"], "/complete"), content=json.dumps(body), headers=JSON)
+
+    assert error_fields(response) == {field}
+    assert tasks_of(client, user) == [task]
+
+
+# --- the domain's rules: 422 naming the field -------------------------------------------------
+
+RULE_BREAKS = {
+    "empty title": ({"title": ""}, "title"),
+    "spaces-only title": ({"title": "   "}, "title"),
+    "white-space-only title": ({"title": "\t\n\r "}, "title"),
+    "unicode-space-only title": ({"title": "\u00a0\u2003\u3000"}, "title"),
+    "201-character title": ({"title": "t" * 201}, "title"),
+    "201 characters after trimming": ({"title": "  " + "t" * 201 + "  "}, "title"),
+    "NUL in title": ({"title": "a\x00b"}, "title"),
+    "1001-character description": ({"title": "x", "description": "d" * 1001}, "description"),
+    "NUL in description": ({"title": "x", "description": "a\x00b"}, "description"),
+}
+
+
+@pytest.mark.parametrize(("body", "field"), RULE_BREAKS.values(), ids=RULE_BREAKS.keys())
+def test_rule_breaks_are_422_naming_the_field(
+    write: Write, body: dict, field: str
+) -> None:
+    assert error_fields(write(json.dumps(body).encode())) == {field}
+    assert write.changed_nothing()
+
+
+# name: (method, path after the task id, or None for the collection, JSON body)
+OPERATIONS = {
+    "list": ("GET", None, None),
+    "create": ("POST", None, {"title": "x"}),
+    "read": ("GET", "", None),
+    "replace": ("PUT", "", {"title": "x"}),
+    "delete": ("DELETE", "", None),
+    "toggle": ("PATCH", "/complete", None),
+    "set completion": ("PATCH", "/complete", {"completed": True}),
+}
+
+
+def operation_url(name: str, user: str, task_id: str) -> str:
+    _, suffix, _ = OPERATIONS[name]
+    return tasks_url(user) if suffix is None else tasks_url(user, task_id, suffix)
+
+
+@pytest.mark.parametrize("operation", OPERATIONS)
+@pytest.mark.parametrize("bad_user", ["u" * 129, "a\x00b"], ids=["129 characters", "NUL"])
+def test_a_bad_user_id_is_422_naming_user_id(client: TestClient, operation: str, bad_user: str) -> None:
+    method, _, body = OPERATIONS[operation]
+
+    response = client.request(method, operation_url(operation, bad_user, str(uuid.uuid4())), json=body)
+
+    assert error_fields(response) == {"user_id"}
+
+
+# --- unknown and odd ids: the same 404 whether the task is elsewhere or nowhere -----------------
+
+ANOTHER_USERS_TASK = "another user's task"
+ODD_IDS = ["abc", "-1", "1" * 25, "%00", "%FF", str(uuid.uuid4()), ANOTHER_USERS_TASK]
+ON_ONE_TASK = [name for name, (_, suffix, _) in OPERATIONS.items() if suffix is not None]
+
+
+@pytest.mark.parametrize("operation", ON_ONE_TASK)
+@pytest.mark.parametrize("odd_id", ODD_IDS)
+def test_odd_and_unknown_ids_are_the_same_404(
+    client: TestClient, user: str, other_user: str, task: dict, operation: str, odd_id: str
+) -> None:
+    task_id = create(client, other_user)["id"] if odd_id == ANOTHER_USERS_TASK else odd_id
+    nowhere = client.get(tasks_url(user, str(uuid.uuid4()))).json()
+    method, _, body = OPERATIONS[operation]
+
+    response = client.request(method, operation_url(operation, user, task_id), json=body)
+
+    assert assert_problem(response, 404) == nowhere
+    assert tasks_of(client, user) == [task]
+
+
+# --- oversized bodies: 413 --------------------------------------------------------------------
+
+FIVE_MB = json.dumps({"title": "big", "description": "d" * 5_000_000}).encode()
+
+
+@pytest.mark.parametrize("operation", ["create", "replace", "set completion"])
+def test_a_5_mb_body_is_413(client: TestClient, user: str, task: dict, operation: str) -> None:
+    method, _, _ = OPERATIONS[operation]
+
+    response = client.request(method, operation_url(operation, user, task["id"]), content=FIVE_MB, headers=JSON)
+
+    assert_problem(response, 413)
+    assert tasks_of(client, user) == [task]
+
+
+def test_a_5_mb_body_without_content_length_is_413(client: TestClient, user: str) -> None:
+    chunks = (FIVE_MB[i : i + 65536] for i in range(0, len(FIVE_MB), 65536))
+
+    assert_problem(client.post(tasks_url(user), content=chunks, headers=JSON), 413)
+    assert tasks_of(client, user) == []
+
+
+def padded(size: int) -> bytes:
+    """A valid create body of exactly `size` bytes (the padding is an unknown field, so ignored)."""
+    skeleton = b'{"title": "x", "pad": ""}'
+    return skeleton.replace(b'""', b'"' + b"p" * (size - len(skeleton)) + b'"')
+
+
+def test_a_body_of_exactly_64_kib_is_accepted_and_one_byte_more_is_413(client: TestClient, user: str) -> None:
+    assert client.post(tasks_url(user), content=padded(MAX_BODY), headers=JSON).status_code == 201
+    assert_problem(client.post(tasks_url(user), content=padded(MAX_BODY + 1), headers=JSON), 413)
+
+
+# --- routes and methods -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/nope", "/api", "/api/u", "/api/u/task", "/api//tasks", "/api/u/tasks/x/done", "/api/u/tasks/x/complete/y"]
+)
+def test_an_unknown_route_is_a_404_problem(client: TestClient, path: str) -> None:
+    assert_problem(client.get(path), 404)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("PUT", "/api/u/tasks"),
+        ("PATCH", "/api/u/tasks"),
+        ("DELETE", "/api/u/tasks"),
+        ("POST", "/api/u/tasks/{id}"),
+        ("PATCH", "/api/u/tasks/{id}"),
+        ("GET", "/api/u/tasks/{id}/complete"),
+        ("POST", "/api/u/tasks/{id}/complete"),
+        ("PUT", "/api/u/tasks/{id}/complete"),
+        ("DELETE", "/api/u/tasks/{id}/complete"),
+        ("POST", "/health"),
+        ("DELETE", "/ready"),
+    ],
+)
+def test_a_wrong_method_is_a_405_problem_with_allow(client: TestClient, method: str, path: str) -> None:
+    task_id = create(client, "u")["id"]
+
+    response = client.request(method, path.format(id=task_id), json={"title": "x", "completed": True})
+
+    assert_problem(response, 405)
+    assert method not in response.headers["allow"]
+    assert client.get(tasks_url("u", task_id)).json()["title"] == "Buy milk"

@@ -1,0 +1,55 @@
+"""The operational endpoints: liveness, readiness, and the interactive OpenAPI documentation."""
+
+import pytest
+from litestar.testing import TestClient
+
+from tests.http import assert_problem, tasks_url
+from tests.http.conftest import open_client
+
+UNREACHABLE_STORES = {
+    "sqlite in a missing directory": "sqlite:////nonexistent-dir/tasks.sqlite3",
+    "postgres on a closed port": "postgresql://postgres@127.0.0.1:1/todo",
+}
+
+
+def test_health_is_200(client: TestClient) -> None:
+    response = client.get("/health")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_ready_is_200_with_a_working_store(store_client: TestClient) -> None:
+    response = store_client.get("/ready")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready"}
+
+
+@pytest.mark.parametrize("url", UNREACHABLE_STORES.values(), ids=UNREACHABLE_STORES.keys())
+def test_an_unreachable_store_is_a_503_problem_but_health_stays_up(url: str) -> None:
+    with open_client(url, db_timeout=0.5, pool_size=1) as client:
+        assert client.get("/health").status_code == 200
+        for response in (client.get("/ready"), client.get(tasks_url("u")), client.post(tasks_url("u"), json={"title": "x"})):
+            assert_problem(response, 503)
+            assert int(response.headers["retry-after"]) > 0
+
+
+def test_docs_serve_an_interactive_html_page(client: TestClient) -> None:
+    response = client.get("/docs")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "SwaggerUIBundle" in response.text
+    assert "/api/{user_id}/tasks" in response.text
+
+
+def test_the_openapi_document_describes_every_task_operation(client: TestClient) -> None:
+    response = client.get("/docs/openapi.json")
+
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert set(paths["/api/{user_id}/tasks"]) >= {"get", "post"}
+    assert set(paths["/api/{user_id}/tasks/{task_id}"]) >= {"get", "put", "delete"}
+    assert "patch" in paths["/api/{user_id}/tasks/{task_id}/complete"]
+    assert {"/health", "/ready"} <= set(paths)
