@@ -16,8 +16,7 @@ COLUMNS = "id, user_id, title, description, completed, created_at, updated_at"
 LIST = f"SELECT {COLUMNS} FROM tasks WHERE user_id = %s ORDER BY created_at, id"
 GET = f"SELECT {COLUMNS} FROM tasks WHERE user_id = %s AND id = %s"
 TOGGLE = (
-    "UPDATE tasks SET completed = NOT completed, updated_at = %s "
-    f"WHERE user_id = %s AND id = %s RETURNING {COLUMNS}"
+    f"UPDATE tasks SET completed = NOT completed, updated_at = %s WHERE user_id = %s AND id = %s RETURNING {COLUMNS}"
 )
 INSERT = f"INSERT INTO tasks ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)"
 

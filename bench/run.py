@@ -84,7 +84,15 @@ def serve_service(port: int, workers: int, env: dict[str, str]) -> subprocess.Po
 
 
 def serve_reference(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    command = [str(BIN / "uvicorn"), "bench.reference:app", "--port", str(port), "--no-access-log", "--log-level", "warning"]
+    command = [
+        str(BIN / "uvicorn"),
+        "bench.reference:app",
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
     return start(command, port, env)
 
 
@@ -102,7 +110,17 @@ def seed(port: int, tasks_file: Path) -> None:
 
 def wrk(port: int, scenario: str, seconds: int, connections: int, tasks_file: Path) -> dict[str, int]:
     env = os.environ | {"SCENARIO": scenario, "TASKS_FILE": str(tasks_file)}
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "-s", str(ROOT / "bench" / "scenario.lua"), f"http://127.0.0.1:{port}"]
+    command = [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "5s",
+        "-s",
+        str(ROOT / "bench" / "scenario.lua"),
+        f"http://127.0.0.1:{port}",
+    ]
     output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
     result_line = next(line for line in output.splitlines() if line.startswith("RESULT "))
     return json.loads(result_line.removeprefix("RESULT "))
@@ -161,21 +179,31 @@ def main() -> None:
     report(results, workers, memory, args)
 
 
-def report(results: dict[str, dict[str, Measured]], workers: dict[int, Measured], memory: float, args: argparse.Namespace) -> None:
-    print(f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, {platform.machine()}, "
-          f"wrk -t1 -c{args.connections}, {args.rounds} x {args.duration} s per target and scenario, one worker\n")
-    print("| scenario | service req/s | reference req/s | share | service p50 / p99 ms | reference p50 / p99 ms | non-2xx (service, reference) |")
+def report(
+    results: dict[str, dict[str, Measured]], workers: dict[int, Measured], memory: float, args: argparse.Namespace
+) -> None:
+    print(
+        f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, {platform.machine()}, "
+        f"wrk -t1 -c{args.connections}, {args.rounds} x {args.duration} s per target and scenario, one worker\n"
+    )
+    print(
+        "| scenario | service req/s | reference req/s | share | service p50 / p99 ms | reference p50 / p99 ms | non-2xx (service, reference) |"
+    )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for scenario, measured in results.items():
         s, r = measured["service"], measured["reference"]
         share = s.rps / r.rps if r.rps else 0.0
-        print(f"| {scenario} | {s.rps:,.0f} | {r.rps:,.0f} | {share:.0%} | {max(s.p50_ms):.1f} / {max(s.p99_ms):.1f} "
-              f"| {max(r.p50_ms):.1f} / {max(r.p99_ms):.1f} | {s.non2xx + s.socket_errors}, {r.non2xx + r.socket_errors} |")
+        print(
+            f"| {scenario} | {s.rps:,.0f} | {r.rps:,.0f} | {share:.0%} | {max(s.p50_ms):.1f} / {max(s.p99_ms):.1f} "
+            f"| {max(r.p50_ms):.1f} / {max(r.p99_ms):.1f} | {s.non2xx + s.socket_errors}, {r.non2xx + r.socket_errors} |"
+        )
     if workers:
         print("\n| `todo serve --workers` | mixed req/s | p99 ms | non-2xx |")
         print("| ---: | ---: | ---: | ---: |")
         for count, measured in workers.items():
-            print(f"| {count} | {measured.rps:,.0f} | {max(measured.p99_ms):.1f} | {measured.non2xx + measured.socket_errors} |")
+            print(
+                f"| {count} | {measured.rps:,.0f} | {max(measured.p99_ms):.1f} | {measured.non2xx + measured.socket_errors} |"
+            )
     print(f"\nService resident memory after the run (one worker): {memory:.0f} MiB")
 
 

@@ -88,7 +88,9 @@ class Task:
         return cls(uuid4(), user_id, content.title, content.description, content.completed, now, now)
 
     def with_content(self, content: TaskContent, now: datetime) -> "Task":
-        return replace(self, title=content.title, description=content.description, completed=content.completed, updated_at=now)
+        return replace(
+            self, title=content.title, description=content.description, completed=content.completed, updated_at=now
+        )
 
     def with_completion(self, completed: bool, now: datetime) -> "Task":
         if completed == self.completed:

@@ -20,7 +20,12 @@ RETRY_AFTER_SECONDS = 2
 def problem(
     status: int, detail: str, errors: list[FieldError] | None = None, headers: dict[str, str] | None = None
 ) -> Response[dict[str, Any]]:
-    body: dict[str, Any] = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": detail}
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
     if errors:
         body["errors"] = [{"field": error.field, "message": error.message} for error in errors]
     return Response(body, status_code=status, media_type="application/problem+json", headers=headers)
@@ -46,12 +51,16 @@ def _wrong_shape(_: Request[Any, Any, Any], error: msgspec.ValidationError) -> R
     message = str(error)
     found = _FIELD.search(message)
     field = next((name for name in found.groups() if name), "body") if found else "body"
-    return problem(422, "The body does not have the expected fields and types; see `errors`.", [FieldError(field, message)])
+    return problem(
+        422, "The body does not have the expected fields and types; see `errors`.", [FieldError(field, message)]
+    )
 
 
 def _store_unavailable(_: Request[Any, Any, Any], error: StoreUnavailable) -> Response[dict[str, Any]]:
     log.warning("store unavailable: %s", error)
-    return problem(503, "The task store is unavailable; try again shortly.", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    return problem(
+        503, "The task store is unavailable; try again shortly.", headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+    )
 
 
 def _http_error(_: Request[Any, Any, Any], error: HTTPException) -> Response[dict[str, Any]]:

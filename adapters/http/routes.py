@@ -47,31 +47,47 @@ class TaskController(Controller):
         return [TaskOutput.of(task) for task in await tasks.list(user_id)]
 
     @post("/", dto=StrictJSON[TaskInput], return_dto=None, summary="Create a task")
-    async def create_task(self, tasks: NamedDependency[TaskService], user_id: FromPath[str], data: JSONBody[TaskInput]) -> Response[TaskOutput]:
+    async def create_task(
+        self, tasks: NamedDependency[TaskService], user_id: FromPath[str], data: JSONBody[TaskInput]
+    ) -> Response[TaskOutput]:
         task = await tasks.create(user_id, data.title, data.description, data.completed)
         location = f"/api/{quote(user_id, safe='')}/tasks/{task.id}"
         return Response(TaskOutput.of(task), status_code=HTTP_201_CREATED, headers={"Location": location})
 
     @get("/{task_id:str}", summary="Read one task")
-    async def get_task(self, tasks: NamedDependency[TaskService], user_id: FromPath[str], task_id: FromPath[str]) -> TaskOutput:
+    async def get_task(
+        self, tasks: NamedDependency[TaskService], user_id: FromPath[str], task_id: FromPath[str]
+    ) -> TaskOutput:
         return TaskOutput.of(await tasks.get(user_id, task_id))
 
     @put("/{task_id:str}", dto=StrictJSON[TaskInput], return_dto=None, summary="Replace a task's editable fields")
-    async def replace_task(self, tasks: NamedDependency[TaskService], user_id: FromPath[str], task_id: FromPath[str], data: JSONBody[TaskInput]) -> TaskOutput:
+    async def replace_task(
+        self,
+        tasks: NamedDependency[TaskService],
+        user_id: FromPath[str],
+        task_id: FromPath[str],
+        data: JSONBody[TaskInput],
+    ) -> TaskOutput:
         return TaskOutput.of(await tasks.replace(user_id, task_id, data.title, data.description, data.completed))
 
     @delete("/{task_id:str}", status_code=HTTP_204_NO_CONTENT, summary="Delete a task")
-    async def delete_task(self, tasks: NamedDependency[TaskService], user_id: FromPath[str], task_id: FromPath[str]) -> None:
+    async def delete_task(
+        self, tasks: NamedDependency[TaskService], user_id: FromPath[str], task_id: FromPath[str]
+    ) -> None:
         await tasks.delete(user_id, task_id)
 
     @patch(
         "/{task_id:str}/complete",
         dto=OptionalStrictJSON[CompletionInput],
         return_dto=None,
-        summary="Toggle completion (no body) or set it (`{\"completed\": bool}`, safe to retry)",
+        summary='Toggle completion (no body) or set it (`{"completed": bool}`, safe to retry)',
     )
     async def complete_task(
-        self, tasks: NamedDependency[TaskService], user_id: FromPath[str], task_id: FromPath[str], data: JSONBody[CompletionInput | None] = None
+        self,
+        tasks: NamedDependency[TaskService],
+        user_id: FromPath[str],
+        task_id: FromPath[str],
+        data: JSONBody[CompletionInput | None] = None,
     ) -> TaskOutput:
         if data is None:
             return TaskOutput.of(await tasks.toggle_completion(user_id, task_id))

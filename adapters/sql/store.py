@@ -76,7 +76,9 @@ class SqlTaskStore:
         return await self.database.fetch_one(sql.DELETE, {"owner": user_id, "task_id": task_id}) is not None
 
     async def toggle_completion(self, user_id: str, task_id: UUID, now: datetime) -> Task | None:
-        return _task_or_none(await self.database.fetch_one(sql.TOGGLE, {"owner": user_id, "task_id": task_id, "now": now}))
+        return _task_or_none(
+            await self.database.fetch_one(sql.TOGGLE, {"owner": user_id, "task_id": task_id, "now": now})
+        )
 
     async def set_completion(self, user_id: str, task_id: UUID, completed: bool, now: datetime) -> Task | None:
         params = {"owner": user_id, "task_id": task_id, "new_completed": completed, "now": now}

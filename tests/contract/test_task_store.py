@@ -38,11 +38,11 @@ def is_utc(moment: datetime) -> bool:
 
 
 ROUND_TRIPS = {
-    "plain": dict(title="plain", description="described", completed=False),
-    "none-description": dict(title="no description", description=None, completed=True),
-    "hostile": dict(title=HOSTILE.strip(), description=HOSTILE, completed=True),
-    "long": dict(title="t" * 200, description="d" * 1000, completed=False),
-    "long-emoji": dict(title="🙂" * 200, description="ü" * 1000, completed=False),
+    "plain": {"title": "plain", "description": "described", "completed": False},
+    "none-description": {"title": "no description", "description": None, "completed": True},
+    "hostile": {"title": HOSTILE.strip(), "description": HOSTILE, "completed": True},
+    "long": {"title": "t" * 200, "description": "d" * 1000, "completed": False},
+    "long-emoji": {"title": "🙂" * 200, "description": "ü" * 1000, "completed": False},
 }
 
 

@@ -110,8 +110,11 @@ def test_migrate_commands_run_together_migrate_sqlite_once(tmp_path: Path) -> No
     database = tmp_path / "tasks.sqlite3"
     commands = [
         subprocess.Popen(
-            [str(TODO), "migrate"], env=todo_env(f"sqlite:///{database}"), cwd=tmp_path,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            [str(TODO), "migrate"],
+            env=todo_env(f"sqlite:///{database}"),
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
         for _ in range(3)
     ]

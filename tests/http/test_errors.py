@@ -107,9 +107,7 @@ WRONG_SHAPE = [
 
 
 @pytest.mark.parametrize(("body", "field"), WRONG_SHAPE, ids=[json.dumps(body) for body, _ in WRONG_SHAPE])
-def test_wrong_shape_or_type_is_422_naming_the_field(
-    write: Write, body: object, field: str
-) -> None:
+def test_wrong_shape_or_type_is_422_naming_the_field(write: Write, body: object, field: str) -> None:
     assert error_fields(write(json.dumps(body).encode())) == {field}
     assert write.changed_nothing()
 
@@ -126,9 +124,7 @@ WRONG_COMPLETION = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("body", "field"), WRONG_COMPLETION, ids=[json.dumps(body) for body, _ in WRONG_COMPLETION]
-)
+@pytest.mark.parametrize(("body", "field"), WRONG_COMPLETION, ids=[json.dumps(body) for body, _ in WRONG_COMPLETION])
 def test_wrong_completion_body_is_422_naming_the_field(
     client: TestClient, user: str, task: dict, body: object, field: str
 ) -> None:
@@ -154,9 +150,7 @@ RULE_BREAKS = {
 
 
 @pytest.mark.parametrize(("body", "field"), RULE_BREAKS.values(), ids=RULE_BREAKS.keys())
-def test_rule_breaks_are_422_naming_the_field(
-    write: Write, body: dict, field: str
-) -> None:
+def test_rule_breaks_are_422_naming_the_field(write: Write, body: dict, field: str) -> None:
     assert error_fields(write(json.dumps(body).encode())) == {field}
     assert write.changed_nothing()
 
@@ -247,7 +241,8 @@ def test_a_body_of_exactly_64_kib_is_accepted_and_one_byte_more_is_413(client: T
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/nope", "/api", "/api/u", "/api/u/task", "/api//tasks", "/api/u/tasks/x/done", "/api/u/tasks/x/complete/y"]
+    "path",
+    ["/", "/nope", "/api", "/api/u", "/api/u/task", "/api//tasks", "/api/u/tasks/x/done", "/api/u/tasks/x/complete/y"],
 )
 def test_an_unknown_route_is_a_404_problem(client: TestClient, path: str) -> None:
     assert_problem(client.get(path), 404)

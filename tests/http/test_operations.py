@@ -30,7 +30,11 @@ def test_ready_is_200_with_a_working_store(store_client: TestClient) -> None:
 def test_an_unreachable_store_is_a_503_problem_but_health_stays_up(url: str) -> None:
     with open_client(url, db_timeout=0.5, pool_size=1) as client:
         assert client.get("/health").status_code == 200
-        for response in (client.get("/ready"), client.get(tasks_url("u")), client.post(tasks_url("u"), json={"title": "x"})):
+        for response in (
+            client.get("/ready"),
+            client.get(tasks_url("u")),
+            client.post(tasks_url("u"), json={"title": "x"}),
+        ):
             assert_problem(response, 503)
             assert int(response.headers["retry-after"]) > 0
 

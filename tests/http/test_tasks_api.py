@@ -63,7 +63,9 @@ def test_list_of_a_user_with_no_tasks_is_empty(store_client: TestClient, user: s
 def test_put_replaces_the_editable_fields(store_client: TestClient, user: str) -> None:
     task = create(store_client, user, "Old", description="old", completed=False)
 
-    response = store_client.put(tasks_url(user, task["id"]), json={"title": "New", "description": "new", "completed": True})
+    response = store_client.put(
+        tasks_url(user, task["id"]), json={"title": "New", "description": "new", "completed": True}
+    )
 
     assert response.status_code == 200
     replaced = response.json()
@@ -121,9 +123,7 @@ def test_odd_user_ids_work_and_stay_apart(store_client: TestClient, owner: str, 
     assert store_client.get(tasks_url(user)).json() == []
 
 
-def test_another_user_can_neither_see_nor_change_a_task(
-    store_client: TestClient, user: str, other_user: str
-) -> None:
+def test_another_user_can_neither_see_nor_change_a_task(store_client: TestClient, user: str, other_user: str) -> None:
     task = create(store_client, user, "Mine", description="private")
     theirs = tasks_url(other_user, task["id"])
     nowhere = assert_problem(store_client.get(tasks_url(other_user, str(uuid.uuid4()))), 404)

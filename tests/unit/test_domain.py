@@ -4,12 +4,12 @@ from uuid import UUID
 import pytest
 
 from domain.errors import InvalidInput, TaskNotFound
-from domain.task import TaskContent, Task, parse_task_id, parse_user_id
+from domain.task import Task, TaskContent, parse_task_id, parse_user_id
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
 HOSTILE = [
     "Robert'); DROP TABLE tasks;--",
-    "<script>alert(\"x\")</script>&amp;",
+    '<script>alert("x")</script>&amp;',
     "🙂👩‍👩‍👧 emoji",
     "\u202eRTL override עברית العربية",
     "line one\nline two\r\n\ttabbed",
