@@ -73,8 +73,13 @@ class TaskContent:
         return cls(title, description, completed)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Task:
+    """A task as stored. Treat it as a value: changes make a new Task (`with_content`, `with_completion`).
+
+    Not frozen: a frozen dataclass costs five times as much to build, and lists build many.
+    """
+
     id: UUID
     user_id: str
     title: str

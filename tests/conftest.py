@@ -53,6 +53,8 @@ def create_database(server_url: str, migrate: bool = True) -> str:
     name = f"todo_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(server_url, autocommit=True) as connection:
         connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        # A server whose default zone is not UTC: timestamps must still come back in UTC.
+        connection.execute(sql.SQL("ALTER DATABASE {} SET timezone TO 'Asia/Kolkata'").format(sql.Identifier(name)))
     url = _url_for_database(name)
     if migrate:
         upgrade("postgresql+psycopg://" + url.split("://", 1)[1])

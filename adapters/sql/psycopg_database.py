@@ -4,11 +4,11 @@ SQLAlchemy builds each statement once; its SQL is compiled once and then execute
 server-side prepared statement, one round trip per request, with no ORM or async-engine layer.
 """
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import psycopg
+from psycopg import AsyncCursor
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 from sqlalchemy.sql import Executable
@@ -17,6 +17,12 @@ from adapters.sql.store import Row
 from domain.errors import StoreUnavailable
 
 _dialect = psycopg_dialect.dialect()
+
+
+async def _in_utc(connection: psycopg.AsyncConnection[Any]) -> None:
+    # timestamptz values then load as UTC datetimes, whatever the server's default zone.
+    # PgBouncer tracks TimeZone per client, so this holds through a transaction-mode pooler too.
+    await connection.execute("SET TIME ZONE 'UTC'")
 
 
 class PsycopgDatabase:
@@ -32,22 +38,18 @@ class PsycopgDatabase:
             # Autocommit: every statement is its own transaction, with no BEGIN/COMMIT round trips.
             # Prepared statements can be switched off for poolers that cannot carry them.
             kwargs={"autocommit": True, "prepare_threshold": 5 if prepared_statements else None},
+            configure=_in_utc,
         )
         self._sql: dict[Executable, str] = {}
 
     async def fetch_all(self, statement: Executable, params: dict[str, Any]) -> list[Row]:
-        async with self._connection() as connection:
-            cursor = await connection.execute(self._compiled(statement), params)
-            return await cursor.fetchall()
+        return await self._run(statement, params, AsyncCursor.fetchall)
 
     async def fetch_one(self, statement: Executable, params: dict[str, Any]) -> Row | None:
-        async with self._connection() as connection:
-            cursor = await connection.execute(self._compiled(statement), params)
-            return await cursor.fetchone()
+        return await self._run(statement, params, AsyncCursor.fetchone)
 
     async def execute(self, statement: Executable, params: dict[str, Any]) -> None:
-        async with self._connection() as connection:
-            await connection.execute(self._compiled(statement), params)
+        await self._run(statement, params, None)
 
     async def open(self) -> None:
         await self.pool.open()
@@ -55,13 +57,20 @@ class PsycopgDatabase:
     async def close(self) -> None:
         await self.pool.close()
 
-    @asynccontextmanager
-    async def _connection(self) -> AsyncIterator[psycopg.AsyncConnection[Row]]:
+    async def _run(
+        self, statement: Executable, params: dict[str, Any], fetch: Callable[..., Awaitable[Any]] | None
+    ) -> Any:
         try:
-            async with self.pool.connection() as connection:
-                yield connection
-        except (psycopg.OperationalError, PoolTimeout) as error:
+            connection = await self.pool.getconn()
+        except PoolTimeout as error:
             raise StoreUnavailable(str(error)) from error
+        try:
+            cursor = await connection.execute(self._compiled(statement), params)
+            return None if fetch is None else await fetch(cursor)
+        except psycopg.OperationalError as error:
+            raise StoreUnavailable(str(error)) from error
+        finally:
+            await self.pool.putconn(connection)
 
     def _compiled(self, statement: Executable) -> str:
         if (sql := self._sql.get(statement)) is None:

@@ -37,6 +37,7 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 metadata = MetaData()
 
+# Columns stand in the order of the domain Task's fields: a row maps to Task(*row).
 # The primary key leads with the owner: every query names the owner, so every index they use does too.
 tasks = Table(
     "tasks",

@@ -1,7 +1,7 @@
 """The TaskStore on SQL: each operation is one statement, run by whichever `Database` drives the server."""
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -14,7 +14,10 @@ Row = Sequence[Any]
 
 
 class Database(Protocol):
-    """Runs one statement in its own transaction; rows come back as tuples in the statement's column order."""
+    """Runs one statement in its own transaction.
+
+    Rows come back as tuples in the statement's column order, timestamps as aware UTC datetimes.
+    """
 
     async def fetch_all(self, statement: Executable, params: dict[str, Any]) -> list[Row]: ...
 
@@ -28,8 +31,7 @@ class Database(Protocol):
 
 
 def _task(row: Row) -> Task:
-    task_id, user_id, title, description, completed, created_at, updated_at = row
-    return Task(task_id, user_id, title, description, completed, created_at.astimezone(UTC), updated_at.astimezone(UTC))
+    return Task(*row)
 
 
 def _task_or_none(row: Row | None) -> Task | None:
