@@ -7,6 +7,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import signal
 import subprocess
 import sys
@@ -126,6 +127,48 @@ def wrk(port: int, scenario: str, seconds: int, connections: int, tasks_file: Pa
     return json.loads(result_line.removeprefix("RESULT "))
 
 
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _processes() -> list[tuple[int, int, str]]:
+    """(pid, parent pid, command name) of every process."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        found.append((int(stat.parent.name), int(text.rpartition(")")[2].split()[1]), name))
+    return found
+
+
+def cpu_by_role(service_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the service (with its worker processes) and by Postgres."""
+    processes = _processes()
+    tree, grew = {service_pid}, True
+    while grew:
+        children = {pid for pid, parent, _ in processes if parent in tree} - tree
+        tree |= children
+        grew = bool(children)
+    totals = {"service": 0.0, "postgres": 0.0}
+    for pid, _, name in processes:
+        role = "service" if pid in tree else "postgres" if name == "postgres" else None
+        if role:
+            try:
+                totals[role] += _cpu_seconds(pid)
+            except OSError:
+                pass
+    return totals
+
+
+def _waited_children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # finished wrk runs; the servers still run
+    return usage.ru_utime + usage.ru_stime
+
+
 def rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -166,21 +209,30 @@ def main() -> None:
         stop(reference)
 
     workers: dict[int, Measured] = {}
+    busy: dict[int, dict[str, float]] = {}
     if not args.skip_workers:
         for count in (1, 2):
             service = serve_service(service_port, count, env)
             try:
                 wrk(service_port, "mixed", 3, args.connections, tasks_file)
                 workers[count] = Measured()
+                before, wrk_before, started = cpu_by_role(service.pid), _waited_children_cpu(), time.monotonic()
                 workers[count].add(wrk(service_port, "mixed", args.duration, args.connections, tasks_file))
+                after, elapsed = cpu_by_role(service.pid), time.monotonic() - started
+                busy[count] = {role: (after[role] - before[role]) / elapsed for role in after}
+                busy[count]["wrk"] = (_waited_children_cpu() - wrk_before) / elapsed
             finally:
                 stop(service)
 
-    report(results, workers, memory, args)
+    report(results, workers, busy, memory, args)
 
 
 def report(
-    results: dict[str, dict[str, Measured]], workers: dict[int, Measured], memory: float, args: argparse.Namespace
+    results: dict[str, dict[str, Measured]],
+    workers: dict[int, Measured],
+    busy: dict[int, dict[str, float]],
+    memory: float,
+    args: argparse.Namespace,
 ) -> None:
     print(
         f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, {platform.machine()}, "
@@ -198,11 +250,15 @@ def report(
             f"| {max(r.p50_ms):.1f} / {max(r.p99_ms):.1f} | {s.non2xx + s.socket_errors}, {r.non2xx + r.socket_errors} |"
         )
     if workers:
-        print("\n| `todo serve --workers` | mixed req/s | p99 ms | non-2xx |")
-        print("| ---: | ---: | ---: | ---: |")
+        print(
+            "\n| `todo serve --workers` | mixed req/s | p99 ms | non-2xx | CPU busy: service / Postgres / wrk (cores) |"
+        )
+        print("| ---: | ---: | ---: | ---: | ---: |")
         for count, measured in workers.items():
+            cpu = busy[count]
             print(
-                f"| {count} | {measured.rps:,.0f} | {max(measured.p99_ms):.1f} | {measured.non2xx + measured.socket_errors} |"
+                f"| {count} | {measured.rps:,.0f} | {max(measured.p99_ms):.1f} | {measured.non2xx + measured.socket_errors} "
+                f"| {cpu['service']:.2f} / {cpu['postgres']:.2f} / {cpu['wrk']:.2f} |"
             )
     print(f"\nService resident memory after the run (one worker): {memory:.0f} MiB")
 
