@@ -40,7 +40,7 @@ class OptionalStrictJSON(StrictJSON[Body], Generic[Body]):
 
 class TaskController(Controller):
     path = "/api/{user_id:str}/tasks"
-    tags = ["tasks"]
+    tags = ("tasks",)
 
     @get("/", summary="List the user's tasks, oldest first")
     async def list_tasks(self, tasks: NamedDependency[TaskService], user_id: FromPath[str]) -> list[TaskOutput]:

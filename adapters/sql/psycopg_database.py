@@ -4,8 +4,8 @@ SQLAlchemy builds each statement once; its SQL is compiled once and then execute
 server-side prepared statement, one round trip per request, with no ORM or async-engine layer.
 """
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg import AsyncCursor
@@ -17,6 +17,7 @@ from adapters.sql.store import Row
 from domain.errors import StoreUnavailable
 
 _dialect = psycopg_dialect.dialect()
+T = TypeVar("T")
 
 
 async def _in_utc(connection: psycopg.AsyncConnection[Any]) -> None:
@@ -51,6 +52,15 @@ class PsycopgDatabase:
     async def execute(self, statement: Executable, params: dict[str, Any]) -> None:
         await self._run(statement, params, None)
 
+    async def fetch_one_after(self, steps: Sequence[tuple[Executable, dict[str, Any]]]) -> Row | None:
+        async def in_transaction(connection: psycopg.AsyncConnection[Any]) -> Row | None:
+            async with connection.transaction():
+                for statement, params in steps:
+                    cursor = await connection.execute(self._compiled(statement), params)
+                return await cursor.fetchone()
+
+        return await self._with_connection(in_transaction)
+
     async def open(self) -> None:
         await self.pool.open()
 
@@ -60,13 +70,19 @@ class PsycopgDatabase:
     async def _run(
         self, statement: Executable, params: dict[str, Any], fetch: Callable[..., Awaitable[Any]] | None
     ) -> Any:
+        async def one_statement(connection: psycopg.AsyncConnection[Any]) -> Any:
+            cursor = await connection.execute(self._compiled(statement), params)
+            return None if fetch is None else await fetch(cursor)
+
+        return await self._with_connection(one_statement)
+
+    async def _with_connection(self, work: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]]) -> T:
         try:
             connection = await self.pool.getconn()
         except PoolTimeout as error:
             raise StoreUnavailable(str(error)) from error
         try:
-            cursor = await connection.execute(self._compiled(statement), params)
-            return None if fetch is None else await fetch(cursor)
+            return await work(connection)
         except psycopg.OperationalError as error:
             raise StoreUnavailable(str(error)) from error
         finally:

@@ -1,6 +1,6 @@
 """Runs statements through a SQLAlchemy engine on worker threads: the portable path, used for SQLite."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from anyio import to_thread
@@ -37,6 +37,14 @@ class SqlAlchemyDatabase:
 
     async def execute(self, statement: Executable, params: dict[str, Any]) -> None:
         await self._run(lambda connection: connection.execute(statement, params))
+
+    async def fetch_one_after(self, steps: Sequence[tuple[Executable, dict[str, Any]]]) -> Row | None:
+        def in_order(connection: Connection) -> Row | None:
+            for statement, params in steps:
+                result = connection.execute(statement, params)
+            return result.first()
+
+        return await self._run(in_order)
 
     async def open(self) -> None:
         return None
