@@ -1,46 +1,81 @@
-"""A TaskStore kept in a dict: for fast tests, and for anyone who wants no database at all."""
+"""A TaskStore kept in dicts: for fast tests, and for anyone who wants no database at all."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
+from domain.errors import IdempotencyKeyReused
+from domain.query import ALL, SORT_ATTRIBUTES, TaskQuery
 from domain.task import Task, TaskContent
+
+IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
+
+
+def _order(value: Any, task_id: UUID) -> tuple[Any, ...]:
+    # A missing value (no due date) sorts after all others ascending and before them descending,
+    # as NULLs do in Postgres.
+    return (value is None, value, task_id)
 
 
 class InMemoryTaskStore:
-    """No method ever suspends, so on one event loop every call is atomic."""
+    """No method suspends between reading and writing, so on one event loop every call is atomic."""
 
     def __init__(self) -> None:
         self._tasks: dict[UUID, Task] = {}
+        self._keys: dict[tuple[str, str], tuple[str, Task]] = {}
 
-    async def add(self, task: Task) -> None:
+    async def add(self, task: Task, idempotency_key: str | None = None, fingerprint: str = "") -> Task:
+        if idempotency_key is not None:
+            recorded = self._keys.get((task.user_id, idempotency_key))
+            if recorded and recorded[1].created_at > task.created_at - IDEMPOTENCY_KEY_LIFETIME:
+                if recorded[0] != fingerprint:
+                    raise IdempotencyKeyReused(idempotency_key)
+                return recorded[1]
+            self._keys[task.user_id, idempotency_key] = (fingerprint, task)
         self._tasks[task.id] = task
+        return task
 
-    async def list(self, user_id: str) -> list[Task]:
-        owned = (task for task in self._tasks.values() if task.user_id == user_id)
-        return sorted(owned, key=lambda task: (task.created_at, task.id))
+    async def list(self, user_id: str, query: TaskQuery = ALL) -> list[Task]:
+        attribute = SORT_ATTRIBUTES[query.sort]
+
+        def order(task: Task) -> tuple[Any, ...]:
+            return _order(getattr(task, attribute), task.id)
+
+        found = [t for t in self._tasks.values() if t.user_id == user_id and query.filter.matches(t)]
+        if query.after is not None:
+            edge = _order(query.after.value, query.after.id)
+            found = [t for t in found if (order(t) < edge if query.descending else order(t) > edge)]
+        found.sort(key=order, reverse=query.descending)
+        return found[: query.limit]
 
     async def get(self, user_id: str, task_id: UUID) -> Task | None:
         task = self._tasks.get(task_id)
         return task if task is not None and task.user_id == user_id else None
 
-    async def replace(self, user_id: str, task_id: UUID, content: TaskContent, now: datetime) -> Task | None:
-        if (task := await self.get(user_id, task_id)) is None:
+    async def replace(
+        self, user_id: str, task_id: UUID, content: TaskContent, now: datetime, expected_version: int | None = None
+    ) -> Task | None:
+        if (task := self._at_version(user_id, task_id, expected_version)) is None:
             return None
         return self._keep(task.with_content(content, now))
 
-    async def delete(self, user_id: str, task_id: UUID) -> bool:
-        if await self.get(user_id, task_id) is None:
+    async def delete(self, user_id: str, task_id: UUID, expected_version: int | None = None) -> bool:
+        if self._at_version(user_id, task_id, expected_version) is None:
             return False
         del self._tasks[task_id]
         return True
 
-    async def toggle_completion(self, user_id: str, task_id: UUID, now: datetime) -> Task | None:
-        if (task := await self.get(user_id, task_id)) is None:
+    async def toggle_completion(
+        self, user_id: str, task_id: UUID, now: datetime, expected_version: int | None = None
+    ) -> Task | None:
+        if (task := self._at_version(user_id, task_id, expected_version)) is None:
             return None
         return self._keep(task.with_completion(not task.completed, now))
 
-    async def set_completion(self, user_id: str, task_id: UUID, completed: bool, now: datetime) -> Task | None:
-        if (task := await self.get(user_id, task_id)) is None:
+    async def set_completion(
+        self, user_id: str, task_id: UUID, completed: bool, now: datetime, expected_version: int | None = None
+    ) -> Task | None:
+        if (task := self._at_version(user_id, task_id, expected_version)) is None:
             return None
         return self._keep(task.with_completion(completed, now))
 
@@ -52,6 +87,12 @@ class InMemoryTaskStore:
 
     async def close(self) -> None:
         return None
+
+    def _at_version(self, user_id: str, task_id: UUID, expected_version: int | None) -> Task | None:
+        task = self._tasks.get(task_id)
+        if task is None or task.user_id != user_id:
+            return None
+        return task if expected_version in (None, task.version) else None
 
     def _keep(self, task: Task) -> Task:
         self._tasks[task.id] = task

@@ -23,3 +23,15 @@ class InvalidInput(Exception):
 
 class StoreUnavailable(Exception):
     """The store cannot be reached right now; the request changed nothing and may be retried."""
+
+
+class VersionMismatch(Exception):
+    """The client's precondition (If-Match) names a version the task no longer has; nothing was written."""
+
+
+class EditConflict(Exception):
+    """Other writes kept changing the task while this edit was applied; nothing was written."""
+
+
+class IdempotencyKeyReused(Exception):
+    """The owner already used this idempotency key for a different request."""

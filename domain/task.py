@@ -1,7 +1,11 @@
 """The Task entity and the rules its fields follow."""
 
-from dataclasses import dataclass, replace
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from enum import IntEnum
+from typing import Any
 from uuid import UUID, uuid4
 
 from domain.errors import FieldError, InvalidInput, TaskNotFound
@@ -9,13 +13,37 @@ from domain.errors import FieldError, InvalidInput, TaskNotFound
 MAX_USER_ID_LENGTH = 128
 MAX_TITLE_LENGTH = 200
 MAX_DESCRIPTION_LENGTH = 1000
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 40
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _text_problem(value: str) -> str | None:
+class Priority(IntEnum):
+    """Ordered, so that sorting by priority puts `high` above `low`."""
+
+    NONE = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, label: str) -> "Priority":
+        try:
+            return cls[label.upper()]
+        except KeyError:
+            names = ", ".join(p.label for p in cls)
+            raise InvalidInput([FieldError("priority", f"must be one of {names}")]) from None
+
+
+def text_problem(value: str) -> str | None:
     # Postgres text cannot hold NUL, and a lone surrogate cannot be encoded as UTF-8 at all.
     if "\x00" in value:
         return "must not contain NUL characters"
@@ -28,7 +56,7 @@ def _text_problem(value: str) -> str | None:
 
 def parse_user_id(raw: str) -> str:
     """Return the owner named by `raw`, an opaque string of 1 to 128 characters."""
-    problem = _text_problem(raw)
+    problem = text_problem(raw)
     if problem is None and not 1 <= len(raw) <= MAX_USER_ID_LENGTH:
         problem = f"must be 1 to {MAX_USER_ID_LENGTH} characters"
     if problem:
@@ -47,30 +75,79 @@ def parse_task_id(raw: str) -> UUID:
     return task_id
 
 
+def _tags(raw: Iterable[str], errors: list[FieldError]) -> tuple[str, ...]:
+    """Trimmed, without repeats, in the order given."""
+    tags: dict[str, None] = {}
+    for tag in raw:
+        tag = tag.strip()
+        if problem := text_problem(tag):
+            errors.append(FieldError("tags", problem))
+        elif not 1 <= len(tag) <= MAX_TAG_LENGTH:
+            errors.append(FieldError("tags", f"each tag must be 1 to {MAX_TAG_LENGTH} characters"))
+        else:
+            tags[tag] = None
+    if len(tags) > MAX_TAGS:
+        errors.append(FieldError("tags", f"at most {MAX_TAGS} tags"))
+    return tuple(tags)
+
+
 @dataclass(frozen=True, slots=True)
 class TaskContent:
     """The fields a client may edit, already checked against the rules."""
 
     title: str
-    description: str | None
-    completed: bool
+    description: str | None = None
+    completed: bool = False
+    priority: Priority = Priority.NONE
+    due_at: datetime | None = None
+    tags: tuple[str, ...] = ()
 
     @classmethod
-    def parse(cls, title: str, description: str | None = None, completed: bool = False) -> "TaskContent":
-        errors = []
+    def parse(
+        cls,
+        title: str,
+        description: str | None = None,
+        completed: bool = False,
+        priority: Priority | str = Priority.NONE,
+        due_at: datetime | None = None,
+        tags: Iterable[str] = (),
+    ) -> "TaskContent":
+        errors: list[FieldError] = []
         title = title.strip()
-        if problem := _text_problem(title):
+        if problem := text_problem(title):
             errors.append(FieldError("title", problem))
         elif not 1 <= len(title) <= MAX_TITLE_LENGTH:
             errors.append(FieldError("title", f"must be 1 to {MAX_TITLE_LENGTH} characters after trimming white space"))
         if description is not None:
-            if problem := _text_problem(description):
+            if problem := text_problem(description):
                 errors.append(FieldError("description", problem))
             elif len(description) > MAX_DESCRIPTION_LENGTH:
                 errors.append(FieldError("description", f"must be at most {MAX_DESCRIPTION_LENGTH} characters"))
+        if isinstance(priority, str):
+            try:
+                priority = Priority.parse(priority)
+            except InvalidInput as error:
+                errors.extend(error.errors)
+                priority = Priority.NONE
+        if due_at is not None:
+            if due_at.tzinfo is None:
+                errors.append(FieldError("due_at", "must carry a UTC offset, as RFC 3339 requires"))
+            else:
+                due_at = due_at.astimezone(UTC)
+        parsed_tags = _tags(tags, errors)
         if errors:
             raise InvalidInput(errors)
-        return cls(title, description, completed)
+        return cls(title, description, completed, priority, due_at, parsed_tags)
+
+    def fingerprint(self) -> str:
+        """Identifies the content, for telling a retried request from a different one."""
+        due = self.due_at.isoformat() if self.due_at else ""
+        parts = [self.title, self.description or "", str(self.completed), self.priority.label, due, *self.tags]
+        return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+_CLEARED = {"description": None, "priority": Priority.NONE, "due_at": None, "tags": ()}
+_REQUIRED = ("title", "completed")
 
 
 @dataclass(slots=True)
@@ -87,17 +164,78 @@ class Task:
     completed: bool
     created_at: datetime
     updated_at: datetime
+    priority: Priority = Priority.NONE
+    due_at: datetime | None = None
+    tags: list[str] = field(default_factory=list)
+    completed_at: datetime | None = None
+    version: int = 1
 
     @classmethod
     def create(cls, user_id: str, content: TaskContent, now: datetime) -> "Task":
-        return cls(uuid4(), user_id, content.title, content.description, content.completed, now, now)
+        return cls(
+            uuid4(),
+            user_id,
+            content.title,
+            content.description,
+            content.completed,
+            now,
+            now,
+            content.priority,
+            content.due_at,
+            list(content.tags),
+            now if content.completed else None,
+        )
+
+    @property
+    def content(self) -> TaskContent:
+        return TaskContent(
+            self.title, self.description, self.completed, Priority(self.priority), self.due_at, tuple(self.tags)
+        )
+
+    def merged(self, changes: Mapping[str, Any]) -> TaskContent:
+        """JSON Merge Patch (RFC 7396) of the editable fields: absent stays, null clears, the rest is checked."""
+        errors = [FieldError(name, "cannot be null") for name in _REQUIRED if name in changes and changes[name] is None]
+        if errors:
+            raise InvalidInput(errors)
+        current = self.content
+        fields = {
+            name: getattr(current, name) for name in ("title", "description", "completed", "priority", "due_at", "tags")
+        }
+        fields |= {
+            name: _CLEARED[name] if value is None else value for name, value in changes.items() if name in fields
+        }
+        return TaskContent.parse(**fields)
 
     def with_content(self, content: TaskContent, now: datetime) -> "Task":
         return replace(
-            self, title=content.title, description=content.description, completed=content.completed, updated_at=now
+            self,
+            title=content.title,
+            description=content.description,
+            completed=content.completed,
+            priority=content.priority,
+            due_at=content.due_at,
+            tags=list(content.tags),
+            completed_at=(self.completed_at or now) if content.completed else None,
+            updated_at=now,
+            version=self.version + 1,
         )
 
     def with_completion(self, completed: bool, now: datetime) -> "Task":
         if completed == self.completed:
             return self
-        return replace(self, completed=completed, updated_at=now)
+        return replace(
+            self,
+            completed=completed,
+            completed_at=now if completed else None,
+            updated_at=now,
+            version=self.version + 1,
+        )
+
+
+def parse_idempotency_key(raw: str) -> str:
+    """A client's Idempotency-Key: 1 to 255 visible ASCII characters."""
+    if not (1 <= len(raw) <= MAX_IDEMPOTENCY_KEY_LENGTH and raw.isascii() and raw.isprintable()):
+        raise InvalidInput(
+            [FieldError("Idempotency-Key", f"must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters")]
+        )
+    return raw

@@ -15,7 +15,9 @@ class Container(containers.DeclarativeContainer):
     store = providers.Selector(
         config.store_kind,
         memory=providers.Singleton(InMemoryTaskStore),
-        sqlite=providers.Singleton(SqlTaskStore, providers.Singleton(SqlAlchemyDatabase, config.sqlalchemy_url)),
+        sqlite=providers.Singleton(
+            SqlTaskStore, providers.Singleton(SqlAlchemyDatabase, config.sqlalchemy_url), dialect="sqlite"
+        ),
         postgres=providers.Singleton(
             SqlTaskStore,
             providers.Singleton(
@@ -25,6 +27,7 @@ class Container(containers.DeclarativeContainer):
                 prepared_statements=config.prepared_statements,
                 timeout=config.db_timeout,
             ),
+            dialect="postgresql",
         ),
     )
 

@@ -10,7 +10,15 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException
 from litestar.types import ExceptionHandlersMap
 
-from domain.errors import FieldError, InvalidInput, StoreUnavailable, TaskNotFound
+from domain.errors import (
+    EditConflict,
+    FieldError,
+    IdempotencyKeyReused,
+    InvalidInput,
+    StoreUnavailable,
+    TaskNotFound,
+    VersionMismatch,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +45,22 @@ def _task_not_found(_: Request[Any, Any, Any], __: TaskNotFound) -> Response[dic
 
 def _invalid_input(_: Request[Any, Any, Any], error: InvalidInput) -> Response[dict[str, Any]]:
     return problem(422, "The request breaks the rules of a task or its owner; see `errors`.", list(error.errors))
+
+
+def _version_mismatch(_: Request[Any, Any, Any], __: VersionMismatch) -> Response[dict[str, Any]]:
+    return problem(412, "The task has changed since the ETag in If-Match; nothing was written. Read it again.")
+
+
+def _edit_conflict(_: Request[Any, Any, Any], __: EditConflict) -> Response[dict[str, Any]]:
+    return problem(409, "The task kept changing while this edit was applied; nothing was written. Try again.")
+
+
+def _key_reused(_: Request[Any, Any, Any], __: IdempotencyKeyReused) -> Response[dict[str, Any]]:
+    return problem(
+        422,
+        "This Idempotency-Key was already used with a different request body.",
+        [FieldError("Idempotency-Key", "already used with a different body")],
+    )
 
 
 def _malformed_json(_: Request[Any, Any, Any], error: msgspec.DecodeError) -> Response[dict[str, Any]]:
@@ -79,6 +103,9 @@ def _unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[d
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     TaskNotFound: _task_not_found,
     InvalidInput: _invalid_input,
+    VersionMismatch: _version_mismatch,
+    EditConflict: _edit_conflict,
+    IdempotencyKeyReused: _key_reused,
     msgspec.DecodeError: _malformed_json,
     msgspec.ValidationError: _wrong_shape,
     StoreUnavailable: _store_unavailable,

@@ -1,19 +1,35 @@
-"""The task routes of the contract. Each parses the request, calls one use case, shapes the answer."""
+"""The task routes. Each parses the request, calls one use case, and shapes the answer."""
 
-from typing import Any, Generic, TypeVar
-from urllib.parse import quote
+from datetime import UTC, datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
+from urllib.parse import quote, urlencode
 
 import msgspec
-from litestar import Controller, Response, delete, get, patch, post, put
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.dto import MsgspecDTO
-from litestar.params import FromPath, JSONBody
-from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from litestar.exceptions import ValidationException
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_304_NOT_MODIFIED
 
-from adapters.http.schemas import CompletionInput, TaskInput, TaskOutput
+from adapters.http import cursors
+from adapters.http.conditional import etag, not_modified, versions_allowed
+from adapters.http.schemas import CompletionInput, PriorityLabel, TaskInput, TaskOutput, TaskPatch
 from application.tasks import TaskService
+from domain.query import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SortKey, TaskFilter, TaskQuery
+from domain.task import Priority, Task
 
 Body = TypeVar("Body", bound=msgspec.Struct)
+
+SortParameter = Literal[
+    "created", "-created", "updated", "-updated", "due", "-due", "priority", "-priority", "title", "-title"
+]
+IfMatch = Annotated[
+    str | None,
+    HeaderParameter(
+        name="If-Match", description="Write only if the task still has this ETag (else 412)", required=False
+    ),
+]
 
 
 class StrictJSON(MsgspecDTO[Body], Generic[Body]):
@@ -38,27 +54,104 @@ class OptionalStrictJSON(StrictJSON[Body], Generic[Body]):
         return super().decode_bytes(value) if value.strip() else None
 
 
+def _answer(task: Task, status_code: int = 200, **headers: str) -> Response[TaskOutput]:
+    return Response(TaskOutput.of(task), status_code=status_code, headers={"ETag": etag(task), **headers})
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
 class TaskController(Controller):
     path = "/api/{user_id:str}/tasks"
     tags = ("tasks",)
 
-    @get("/", summary="List the user's tasks, oldest first")
-    async def list_tasks(self, tasks: NamedDependency[TaskService], user_id: FromPath[str]) -> list[TaskOutput]:
-        return [TaskOutput.of(task) for task in await tasks.list(user_id)]
+    @get("/", summary="List the user's tasks: filtered, sorted, a page at a time")
+    async def list_tasks(
+        self,
+        request: Request[Any, Any, Any],
+        tasks: NamedDependency[TaskService],
+        user_id: FromPath[str],
+        completed: Annotated[bool | None, QueryParameter(description="only completed, or only open, tasks")] = None,
+        priority: Annotated[PriorityLabel | None, QueryParameter(description="only tasks of this priority")] = None,
+        tag: Annotated[str | None, QueryParameter(description="only tasks carrying this tag (exact match)")] = None,
+        due_before: Annotated[
+            datetime | None, QueryParameter(description="only tasks due strictly before (RFC 3339; no offset: UTC)")
+        ] = None,
+        due_after: Annotated[
+            datetime | None, QueryParameter(description="only tasks due strictly after (RFC 3339; no offset: UTC)")
+        ] = None,
+        q: Annotated[
+            str | None,
+            QueryParameter(description="text in the title or description, ignoring ASCII case", max_length=200),
+        ] = None,
+        sort: Annotated[
+            SortParameter, QueryParameter(description="order, `-` for descending; ties broken by id")
+        ] = "created",
+        limit: Annotated[int, QueryParameter(description="page size", ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+        cursor: Annotated[
+            str | None, QueryParameter(description='from the previous page\'s `Link: rel="next"`')
+        ] = None,
+    ) -> Response[list[TaskOutput]]:
+        wanted = TaskFilter(
+            completed, None if priority is None else Priority.parse(priority), tag, _utc(due_before), _utc(due_after), q
+        )
+        query = TaskQuery(wanted, SortKey(sort.lstrip("-")), sort.startswith("-"), limit)
+        if cursor is not None:
+            try:
+                query = TaskQuery(query.filter, query.sort, query.descending, limit, cursors.decode(cursor, query))
+            except cursors.InvalidCursor as error:
+                raise ValidationException(str(error), extra=[{"key": "cursor", "message": str(error)}]) from None
+        page = await tasks.list(user_id, query)
+        headers = {}
+        if page.next is not None:
+            others = [(name, value) for name, value in request.query_params.multi_items() if name != "cursor"]
+            following = urlencode([*others, ("cursor", cursors.encode(query, page.next))])
+            headers["Link"] = f'<{request.url.path}?{following}>; rel="next"'
+        return Response([TaskOutput.of(task) for task in page.tasks], headers=headers)
 
     @post("/", dto=StrictJSON[TaskInput], return_dto=None, summary="Create a task")
     async def create_task(
-        self, tasks: NamedDependency[TaskService], user_id: FromPath[str], data: JSONBody[TaskInput]
+        self,
+        tasks: NamedDependency[TaskService],
+        user_id: FromPath[str],
+        data: JSONBody[TaskInput],
+        idempotency_key: Annotated[
+            str | None,
+            HeaderParameter(
+                name="Idempotency-Key",
+                description="Retry-safe creation: a replay returns the first answer",
+                required=False,
+            ),
+        ] = None,
     ) -> Response[TaskOutput]:
-        task = await tasks.create(user_id, data.title, data.description, data.completed)
-        location = f"/api/{quote(user_id, safe='')}/tasks/{task.id}"
-        return Response(TaskOutput.of(task), status_code=HTTP_201_CREATED, headers={"Location": location})
+        task = await tasks.create(
+            user_id,
+            data.title,
+            data.description,
+            data.completed,
+            data.priority,
+            data.due_at,
+            data.tags,
+            idempotency_key,
+        )
+        return _answer(task, HTTP_201_CREATED, Location=f"/api/{quote(user_id, safe='')}/tasks/{task.id}")
 
     @get("/{task_id:str}", summary="Read one task")
     async def get_task(
-        self, tasks: NamedDependency[TaskService], user_id: FromPath[str], task_id: FromPath[str]
-    ) -> TaskOutput:
-        return TaskOutput.of(await tasks.get(user_id, task_id))
+        self,
+        tasks: NamedDependency[TaskService],
+        user_id: FromPath[str],
+        task_id: FromPath[str],
+        if_none_match: Annotated[
+            str | None,
+            HeaderParameter(name="If-None-Match", description="304 if the task still has this ETag", required=False),
+        ] = None,
+    ) -> Response[TaskOutput]:
+        task = await tasks.get(user_id, task_id)
+        if not_modified(task, if_none_match):
+            return Response(None, status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": etag(task)})  # type: ignore[arg-type]
+        return _answer(task)
 
     @put("/{task_id:str}", dto=StrictJSON[TaskInput], return_dto=None, summary="Replace a task's editable fields")
     async def replace_task(
@@ -67,14 +160,43 @@ class TaskController(Controller):
         user_id: FromPath[str],
         task_id: FromPath[str],
         data: JSONBody[TaskInput],
-    ) -> TaskOutput:
-        return TaskOutput.of(await tasks.replace(user_id, task_id, data.title, data.description, data.completed))
+        if_match: IfMatch = None,
+    ) -> Response[TaskOutput]:
+        task = await tasks.replace(
+            user_id,
+            task_id,
+            data.title,
+            data.description,
+            data.completed,
+            data.priority,
+            data.due_at,
+            data.tags,
+            versions_allowed(if_match),
+        )
+        return _answer(task)
+
+    @patch(
+        "/{task_id:str}", dto=StrictJSON[TaskPatch], return_dto=None, summary="Change some fields (JSON Merge Patch)"
+    )
+    async def update_task(
+        self,
+        tasks: NamedDependency[TaskService],
+        user_id: FromPath[str],
+        task_id: FromPath[str],
+        data: JSONBody[TaskPatch],
+        if_match: IfMatch = None,
+    ) -> Response[TaskOutput]:
+        return _answer(await tasks.update(user_id, task_id, data.changes(), versions_allowed(if_match)))
 
     @delete("/{task_id:str}", status_code=HTTP_204_NO_CONTENT, summary="Delete a task")
     async def delete_task(
-        self, tasks: NamedDependency[TaskService], user_id: FromPath[str], task_id: FromPath[str]
+        self,
+        tasks: NamedDependency[TaskService],
+        user_id: FromPath[str],
+        task_id: FromPath[str],
+        if_match: IfMatch = None,
     ) -> None:
-        await tasks.delete(user_id, task_id)
+        await tasks.delete(user_id, task_id, versions_allowed(if_match))
 
     @patch(
         "/{task_id:str}/complete",
@@ -88,7 +210,9 @@ class TaskController(Controller):
         user_id: FromPath[str],
         task_id: FromPath[str],
         data: JSONBody[CompletionInput | None] = None,
-    ) -> TaskOutput:
+        if_match: IfMatch = None,
+    ) -> Response[TaskOutput]:
+        allowed = versions_allowed(if_match)
         if data is None:
-            return TaskOutput.of(await tasks.toggle_completion(user_id, task_id))
-        return TaskOutput.of(await tasks.set_completion(user_id, task_id, data.completed))
+            return _answer(await tasks.toggle_completion(user_id, task_id, allowed))
+        return _answer(await tasks.set_completion(user_id, task_id, data.completed, allowed))

@@ -1,18 +1,28 @@
 """The request and response bodies, as msgspec structs (they also shape the OpenAPI document)."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
-from domain.task import MAX_DESCRIPTION_LENGTH, MAX_TITLE_LENGTH, Task
+from domain.task import MAX_DESCRIPTION_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, MAX_TITLE_LENGTH, Priority, Task
 
 Title = Annotated[
-    str,
-    msgspec.Meta(description=f"1 to {MAX_TITLE_LENGTH} characters once surrounding white space is trimmed"),
+    str, msgspec.Meta(description=f"1 to {MAX_TITLE_LENGTH} characters once surrounding white space is trimmed")
 ]
 Description = Annotated[str | None, msgspec.Meta(description=f"at most {MAX_DESCRIPTION_LENGTH} characters")]
+PriorityLabel = Literal["none", "low", "medium", "high"]
+DueAt = Annotated[datetime, msgspec.Meta(tz=True, description="RFC 3339 with an offset; stored in UTC")] | None
+Tags = Annotated[
+    list[str],
+    msgspec.Meta(
+        max_length=MAX_TAGS,
+        description=f"at most {MAX_TAGS} tags of 1 to {MAX_TAG_LENGTH} characters, trimmed; repeats are dropped",
+    ),
+]
+PRIORITY_LABELS = tuple(p.label for p in Priority)
 
 
 class TaskInput(msgspec.Struct):
@@ -21,6 +31,24 @@ class TaskInput(msgspec.Struct):
     title: Title
     description: Description = None
     completed: bool = False
+    priority: PriorityLabel = "none"
+    due_at: DueAt = None
+    tags: Tags = []
+
+
+class TaskPatch(msgspec.Struct, omit_defaults=True):
+    """JSON Merge Patch (RFC 7396): a field left out stays; `null` clears description, due_at, tags
+    and priority; title and completed cannot be null."""
+
+    title: Title | None | UnsetType = UNSET
+    description: Description | UnsetType = UNSET
+    completed: bool | None | UnsetType = UNSET
+    priority: PriorityLabel | None | UnsetType = UNSET
+    due_at: DueAt | UnsetType = UNSET
+    tags: Tags | None | UnsetType = UNSET
+
+    def changes(self) -> dict[str, object]:
+        return {name: value for name in self.__struct_fields__ if (value := getattr(self, name)) is not UNSET}
 
 
 class CompletionInput(msgspec.Struct):
@@ -33,11 +61,25 @@ class TaskOutput(msgspec.Struct):
     title: str
     description: str | None
     completed: bool
+    priority: PriorityLabel
+    due_at: datetime | None
+    tags: list[str]
+    completed_at: datetime | None
     created_at: datetime
     updated_at: datetime
 
     @classmethod
     def of(cls, task: Task) -> "TaskOutput":
         return cls(
-            task.id, task.user_id, task.title, task.description, task.completed, task.created_at, task.updated_at
+            task.id,
+            task.user_id,
+            task.title,
+            task.description,
+            task.completed,
+            PRIORITY_LABELS[task.priority],  # type: ignore[arg-type]
+            task.due_at,
+            task.tags,
+            task.completed_at,
+            task.created_at,
+            task.updated_at,
         )

@@ -1,45 +1,168 @@
-"""The store's statements, built once at import. Every one names the owner in its WHERE clause.
+"""The store's statements, built once each (listings once per shape). Every one names the owner.
 
-Parameters of UPDATEs are not named after columns: SQLAlchemy reserves those names.
+Parameters of INSERTs and UPDATEs are not named after columns: SQLAlchemy reserves those names.
 """
 
-from sqlalchemy import bindparam, case, delete, insert, not_, select, text, update
+from functools import cache
 
-from adapters.sql.schema import UtcDateTime, tasks
+from sqlalchemy import (
+    Integer,
+    and_,
+    any_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    literal_column,
+    not_,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import ColumnElement, Insert, Select
+
+from adapters.sql.schema import UtcDateTime, idempotency_keys, tasks
+from domain.query import SORT_ATTRIBUTES, SortKey
 
 _owned = (tasks.c.user_id == bindparam("owner")) & (tasks.c.id == bindparam("task_id"))
+_expected = bindparam("expected_version", type_=Integer())
+_at_version = _owned & or_(_expected.is_(None), tasks.c.version == _expected)
 _now = bindparam("now", type_=UtcDateTime())
+_new_completed = bindparam("new_completed", type_=tasks.c.completed.type)
+# A literal, not a bound parameter: the Postgres path sends only the parameters the store names.
+_next_version = tasks.c.version + literal_column("1", Integer())
 
 INSERT = insert(tasks)
-
-LIST = select(tasks).where(tasks.c.user_id == bindparam("owner")).order_by(tasks.c.created_at, tasks.c.id)
 
 GET = select(tasks).where(_owned)
 
 REPLACE = (
     update(tasks)
-    .where(_owned)
+    .where(_at_version)
     .values(
         title=bindparam("new_title"),
         description=bindparam("new_description"),
-        completed=bindparam("new_completed"),
+        completed=_new_completed,
+        priority=bindparam("new_priority"),
+        due_at=bindparam("new_due_at", type_=UtcDateTime()),
+        tags=bindparam("new_tags", type_=tasks.c.tags.type),
+        completed_at=case((_new_completed, func.coalesce(tasks.c.completed_at, _now)), else_=None),
         updated_at=_now,
+        version=_next_version,
     )
     .returning(*tasks.c)
 )
 
-DELETE = delete(tasks).where(_owned).returning(tasks.c.id)
+DELETE = delete(tasks).where(_at_version).returning(tasks.c.id)
 
-TOGGLE = update(tasks).where(_owned).values(completed=not_(tasks.c.completed), updated_at=_now).returning(*tasks.c)
+TOGGLE = (
+    update(tasks)
+    .where(_at_version)
+    .values(
+        completed=not_(tasks.c.completed),
+        completed_at=case((tasks.c.completed, None), else_=_now),
+        updated_at=_now,
+        version=_next_version,
+    )
+    .returning(*tasks.c)
+)
 
+_changes = tasks.c.completed != _new_completed
 SET_COMPLETION = (
     update(tasks)
-    .where(_owned)
+    .where(_at_version)
     .values(
-        completed=bindparam("new_completed"),
-        updated_at=case((tasks.c.completed != bindparam("new_completed"), _now), else_=tasks.c.updated_at),
+        completed=_new_completed,
+        completed_at=case((_changes, case((_new_completed, _now), else_=None)), else_=tasks.c.completed_at),
+        updated_at=case((_changes, _now), else_=tasks.c.updated_at),
+        version=case((_changes, _next_version), else_=tasks.c.version),
     )
     .returning(*tasks.c)
 )
 
 PING = text("SELECT 1")
+
+# Idempotent creation: one transaction of four statements, the same whatever happened before.
+# The task is inserted only if this request's key row (naming this request's fresh task id) went
+# in; a concurrent request with the same key waits on the key's primary key, then inserts nothing.
+PURGE_EXPIRED_KEYS = delete(idempotency_keys).where(
+    (idempotency_keys.c.user_id == bindparam("owner"))
+    & (idempotency_keys.c.created_at < bindparam("expired_before", type_=UtcDateTime()))
+)
+_key = (idempotency_keys.c.user_id == bindparam("owner")) & (idempotency_keys.c.key == bindparam("key"))
+INSERT_IF_KEY_IS_OURS = insert(tasks).from_select(
+    list(tasks.c),
+    select(*(bindparam(f"new_{column.name}", type_=column.type) for column in tasks.c)).where(
+        exists().where(_key & (idempotency_keys.c.task_id == bindparam("new_id")))
+    ),
+)
+RECORDED_KEY = select(idempotency_keys.c.fingerprint, idempotency_keys.c.task).where(_key)
+
+
+@cache
+def record_key(dialect: str) -> Insert:
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return dialect_insert(idempotency_keys).on_conflict_do_nothing(index_elements=["user_id", "key"])
+
+
+FILTERS = ("completed", "priority", "tag", "due_before", "due_after", "text")
+
+
+@cache
+def list_tasks(dialect: str, filters: frozenset[str], sort: SortKey, descending: bool, after: str | None) -> Select:
+    """The listing for one shape of query: which filters, which order, and whether it continues
+    after a position with a value (`after="value"`) or without one (`"null"`, no due date)."""
+    key = tasks.c[SORT_ATTRIBUTES[sort]]
+    conditions: list[ColumnElement[bool]] = [tasks.c.user_id == bindparam("owner")]
+    if "completed" in filters:
+        conditions.append(tasks.c.completed == bindparam("completed"))
+    if "priority" in filters:
+        conditions.append(tasks.c.priority == bindparam("priority"))
+    if "tag" in filters:
+        conditions.append(_has_tag(dialect))
+    if "due_before" in filters:
+        conditions.append(tasks.c.due_at < bindparam("due_before", type_=UtcDateTime()))
+    if "due_after" in filters:
+        conditions.append(tasks.c.due_at > bindparam("due_after", type_=UtcDateTime()))
+    if "text" in filters:
+        pattern = bindparam("pattern")
+        # ASCII-only case folding everywhere: a "C" collation on Postgres, SQLite's own LIKE.
+        description = tasks.c.description.collate("C") if dialect == "postgresql" else tasks.c.description
+        conditions.append(or_(tasks.c.title.ilike(pattern, escape="\\"), description.ilike(pattern, escape="\\")))
+    if after is not None:
+        conditions.append(_after(key, descending, after == "null"))
+    if key.nullable:  # NULLs last ascending, first descending: Postgres's defaults, spelled out for SQLite
+        order = [key.desc().nulls_first() if descending else key.asc().nulls_last()]
+    else:
+        order = [key.desc() if descending else key.asc()]
+    order.append(tasks.c.id.desc() if descending else tasks.c.id.asc())
+    return select(tasks).where(and_(*conditions)).order_by(*order).limit(bindparam("limit", type_=Integer()))
+
+
+def _has_tag(dialect: str) -> ColumnElement[bool]:
+    tag = bindparam("tag")
+    if dialect == "postgresql":
+        return tag == any_(tasks.c.tags)
+    values = func.json_each(tasks.c.tags).table_valued("value")
+    return exists().select_from(values).where(values.c.value == tag)
+
+
+def _after(key: ColumnElement[object], descending: bool, at_null: bool) -> ColumnElement[bool]:
+    """The rows that come after the position (`after_value`, `after_id`) in the listing's order."""
+    value, task_id = bindparam("after_value", type_=key.type), bindparam("after_id", type_=tasks.c.id.type)
+    if at_null:  # only a nullable key (due) has a position without a value
+        past_nulls = and_(key.is_(None), tasks.c.id < task_id if descending else tasks.c.id > task_id)
+        return or_(past_nulls, key.is_not(None)) if descending else past_nulls
+    beyond = (
+        tuple_(key, tasks.c.id) < tuple_(value, task_id)
+        if descending
+        else tuple_(key, tasks.c.id) > tuple_(value, task_id)
+    )
+    if key.nullable and not descending:
+        return or_(beyond, key.is_(None))
+    return beyond

@@ -1,20 +1,26 @@
-"""The TaskStore on SQL: each operation is one statement, run by whichever `Database` drives the server."""
+"""The TaskStore on SQL: each operation is one statement (idempotent creation, one transaction),
+run by whichever `Database` drives the server."""
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import astuple
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID
 
+import msgspec
 from sqlalchemy.sql import Executable
 
 from adapters.sql import statements as sql
+from domain.errors import IdempotencyKeyReused
+from domain.query import ALL, TaskQuery
 from domain.task import Task, TaskContent
 
 Row = Sequence[Any]
+IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
 
 
 class Database(Protocol):
-    """Runs one statement in its own transaction.
+    """Runs statements, each in its own transaction unless said otherwise.
 
     Rows come back as tuples in the statement's column order, timestamps as aware UTC datetimes.
     """
@@ -42,52 +48,111 @@ def _task_or_none(row: Row | None) -> Task | None:
     return None if row is None else _task(row)
 
 
+def _columns(task: Task, prefix: str = "") -> dict[str, Any]:
+    return {f"{prefix}{name}": value for name, value in zip(_TASK_COLUMNS, astuple(task), strict=True)}
+
+
+_TASK_COLUMNS = [column.name for column in sql.tasks.c]
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 class SqlTaskStore:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, dialect: str) -> None:
         self.database = database
+        self.dialect = dialect
 
-    async def add(self, task: Task) -> None:
-        await self.database.execute(
-            sql.INSERT,
-            {
-                "id": task.id,
-                "user_id": task.user_id,
-                "title": task.title,
-                "description": task.description,
-                "completed": task.completed,
-                "created_at": task.created_at,
-                "updated_at": task.updated_at,
-            },
+    async def add(self, task: Task, idempotency_key: str | None = None, fingerprint: str = "") -> Task:
+        if idempotency_key is None:
+            await self.database.execute(sql.INSERT, _columns(task))
+            return task
+        key = {"owner": task.user_id, "key": idempotency_key}
+        recorded = await self.database.fetch_one_after(
+            [
+                (
+                    sql.PURGE_EXPIRED_KEYS,
+                    {"owner": task.user_id, "expired_before": task.created_at - IDEMPOTENCY_KEY_LIFETIME},
+                ),
+                (
+                    sql.record_key(self.dialect),
+                    {
+                        "user_id": task.user_id,
+                        "key": idempotency_key,
+                        "fingerprint": fingerprint,
+                        "task_id": task.id,
+                        "task": msgspec.json.encode(task).decode(),
+                        "created_at": task.created_at,
+                    },
+                ),
+                (sql.INSERT_IF_KEY_IS_OURS, key | _columns(task, "new_")),
+                (sql.RECORDED_KEY, key),
+            ]
         )
+        assert recorded is not None  # the key row is there, ours or the first request's
+        recorded_fingerprint, recorded_task = recorded
+        if recorded_fingerprint != fingerprint:
+            raise IdempotencyKeyReused(idempotency_key)
+        return msgspec.json.decode(recorded_task, type=Task)
 
-    async def list(self, user_id: str) -> list[Task]:
-        rows = await self.database.fetch_all(sql.LIST, {"owner": user_id})
-        return [_task(row) for row in rows]
+    async def list(self, user_id: str, query: TaskQuery = ALL) -> list[Task]:
+        wanted = query.filter
+        params: dict[str, Any] = {"owner": user_id, "limit": query.limit}
+        for name in sql.FILTERS:
+            if (value := getattr(wanted, name)) is not None:
+                params[name] = value
+        if wanted.text is not None:
+            params["pattern"] = _like_pattern(params.pop("text"))
+        after = None
+        if query.after is not None:
+            after = "value" if query.after.value is not None else "null"
+            params |= {"after_value": query.after.value, "after_id": query.after.id}
+        filters = frozenset(name for name in sql.FILTERS if getattr(wanted, name) is not None)
+        statement = sql.list_tasks(self.dialect, filters, query.sort, query.descending, after)
+        return [_task(row) for row in await self.database.fetch_all(statement, params)]
 
     async def get(self, user_id: str, task_id: UUID) -> Task | None:
         return _task_or_none(await self.database.fetch_one(sql.GET, {"owner": user_id, "task_id": task_id}))
 
-    async def replace(self, user_id: str, task_id: UUID, content: TaskContent, now: datetime) -> Task | None:
+    async def replace(
+        self, user_id: str, task_id: UUID, content: TaskContent, now: datetime, expected_version: int | None = None
+    ) -> Task | None:
         params = {
             "owner": user_id,
             "task_id": task_id,
+            "expected_version": expected_version,
             "new_title": content.title,
             "new_description": content.description,
             "new_completed": content.completed,
+            "new_priority": content.priority,
+            "new_due_at": content.due_at,
+            "new_tags": list(content.tags),
             "now": now,
         }
         return _task_or_none(await self.database.fetch_one(sql.REPLACE, params))
 
-    async def delete(self, user_id: str, task_id: UUID) -> bool:
-        return await self.database.fetch_one(sql.DELETE, {"owner": user_id, "task_id": task_id}) is not None
+    async def delete(self, user_id: str, task_id: UUID, expected_version: int | None = None) -> bool:
+        params = {"owner": user_id, "task_id": task_id, "expected_version": expected_version}
+        return await self.database.fetch_one(sql.DELETE, params) is not None
 
-    async def toggle_completion(self, user_id: str, task_id: UUID, now: datetime) -> Task | None:
-        return _task_or_none(
-            await self.database.fetch_one(sql.TOGGLE, {"owner": user_id, "task_id": task_id, "now": now})
-        )
+    async def toggle_completion(
+        self, user_id: str, task_id: UUID, now: datetime, expected_version: int | None = None
+    ) -> Task | None:
+        params = {"owner": user_id, "task_id": task_id, "expected_version": expected_version, "now": now}
+        return _task_or_none(await self.database.fetch_one(sql.TOGGLE, params))
 
-    async def set_completion(self, user_id: str, task_id: UUID, completed: bool, now: datetime) -> Task | None:
-        params = {"owner": user_id, "task_id": task_id, "new_completed": completed, "now": now}
+    async def set_completion(
+        self, user_id: str, task_id: UUID, completed: bool, now: datetime, expected_version: int | None = None
+    ) -> Task | None:
+        params = {
+            "owner": user_id,
+            "task_id": task_id,
+            "expected_version": expected_version,
+            "new_completed": completed,
+            "now": now,
+        }
         return _task_or_none(await self.database.fetch_one(sql.SET_COMPLETION, params))
 
     async def ping(self) -> None:

@@ -23,9 +23,9 @@ def make_store(request: pytest.FixtureRequest) -> Callable[[], Store]:
         return InMemoryTaskStore
     if request.param == "sqlite":
         sqlite_url = request.getfixturevalue("sqlite_url")
-        return lambda: SqlTaskStore(SqlAlchemyDatabase(sqlite_url))
+        return lambda: SqlTaskStore(SqlAlchemyDatabase(sqlite_url), "sqlite")
     postgres_url = request.getfixturevalue("postgres_url")
-    return lambda: SqlTaskStore(PsycopgDatabase(postgres_url, pool_size=4))
+    return lambda: SqlTaskStore(PsycopgDatabase(postgres_url, pool_size=4), "postgresql")
 
 
 @pytest.fixture

@@ -1,0 +1,36 @@
+"""Entity tags for tasks (RFC 9110 §8.8.3) and the preconditions built on them."""
+
+from domain.task import Task
+
+
+def etag(task: Task) -> str:
+    """Strong, and new on every write: the task's version."""
+    return f'"{task.version}"'
+
+
+def _tags(header: str) -> list[str]:
+    return [tag.strip() for tag in header.split(",") if tag.strip()]
+
+
+def versions_allowed(if_match: str | None) -> frozenset[int] | None:
+    """The versions an If-Match header allows a write to find; None when any version will do.
+
+    Strong comparison: a weak tag (`W/"3"`) or a malformed one matches nothing.
+    """
+    if if_match is None or if_match.strip() == "*":
+        return None
+    versions = set()
+    for tag in _tags(if_match):
+        if tag.startswith('"') and tag.endswith('"') and tag[1:-1].isdigit():
+            versions.add(int(tag[1:-1]))
+    return frozenset(versions)
+
+
+def not_modified(task: Task, if_none_match: str | None) -> bool:
+    """Whether an If-None-Match header already names the task's current version (weak comparison)."""
+    if if_none_match is None:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    current = etag(task)
+    return any(tag.removeprefix("W/") == current for tag in _tags(if_none_match))
