@@ -49,6 +49,8 @@ class TaskService:
 
     async def list(self, user_id: str, query: TaskQuery | None = None) -> Page:
         query = query or TaskQuery()
+        query.check_page_size()
+        # One more than asked for tells whether a next page exists.
         probe = TaskQuery(query.filter, query.sort, query.descending, query.limit + 1, query.after)
         tasks = await self._store.list(parse_user_id(user_id), probe)
         if len(tasks) <= query.limit:
@@ -85,6 +87,8 @@ class TaskService:
             if if_match is not None and current.version not in if_match:
                 raise VersionMismatch(task_id)
             content = current.merged(changes)
+            if content == current.content:
+                return current  # nothing changes, so nothing is written
             if updated := await self._store.replace(owner, tid, content, self._clock(), current.version):
                 return updated
             if if_match is not None:

@@ -97,7 +97,7 @@ class TaskQuery:
     limit: int = DEFAULT_PAGE_SIZE
     after: Position | None = None
 
-    def __post_init__(self) -> None:
+    def check_page_size(self) -> None:
         if not 1 <= self.limit <= MAX_PAGE_SIZE:
             raise InvalidInput([FieldError("limit", f"must be 1 to {MAX_PAGE_SIZE}")])
 

@@ -141,9 +141,8 @@ class TaskContent:
 
     def fingerprint(self) -> str:
         """Identifies the content, for telling a retried request from a different one."""
-        due = self.due_at.isoformat() if self.due_at else ""
-        parts = [self.title, self.description or "", str(self.completed), self.priority.label, due, *self.tags]
-        return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+        fields = (self.title, self.description, self.completed, self.priority.label, self.due_at, self.tags)
+        return hashlib.sha256(repr(fields).encode()).hexdigest()
 
 
 _CLEARED = {"description": None, "priority": Priority.NONE, "due_at": None, "tags": ()}

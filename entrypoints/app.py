@@ -19,6 +19,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[store.open, _tune_garbage_collector],
         on_shutdown=[store.close],
         max_body_bytes=settings.max_body_bytes,
+        cors_origins=settings.cors_origins,
+        access_log=settings.access_log,
     )
 
 

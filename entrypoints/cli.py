@@ -1,9 +1,28 @@
-"""The `todo` console command: `todo serve` and `todo migrate`."""
+"""The `todo` console command: `todo serve` and `todo migrate`.
+
+Start-up: both commands migrate a Postgres database before anything else, and a database that
+cannot be reached yet (a container starting beside it, a failover, a pooler restarting) is waited
+for: each attempt that fails is logged as "database not reachable, retrying in N s", the waits
+double from 0.5 s up to 5 s, and after TODO_DB_STARTUP_TIMEOUT seconds (30) the command gives up
+with exit status 69 (EX_UNAVAILABLE) and says why. Each connection attempt is itself bounded
+(`connect_timeout`, from TODO_DB_TIMEOUT, unless the URL or PGCONNECT_TIMEOUT sets it).
+
+Shutdown: on SIGTERM (or Ctrl-C) uvicorn stops accepting connections, closes idle keep-alive
+connections, and lets the requests in flight finish and answer for up to TODO_SHUTDOWN_TIMEOUT
+seconds (10, inside the 30 s an orchestrator such as Kubernetes waits before SIGKILL); only then
+are stragglers cancelled. The database pool closes after the last request. Exit status 0.
+"""
 
 import argparse
 import logging
+import math
 import os
+import sys
+import time
+from collections.abc import Callable
 
+import psycopg
+import sqlalchemy.exc
 import uvicorn
 
 from adapters.sql.migrate import downgrade, upgrade
@@ -11,14 +30,68 @@ from entrypoints.settings import Settings
 
 log = logging.getLogger("todo")
 
+FIRST_RETRY_DELAY = 0.5
+MAX_RETRY_DELAY = 5.0
+EXIT_DATABASE_UNREACHABLE = 69  # EX_UNAVAILABLE in sysexits.h
+
+
+class DatabaseUnreachable(Exception):
+    """The database did not answer within the start-up timeout."""
+
 
 def migrate(settings: Settings, downgrade_to: str | None = None) -> None:
     if settings.store_kind == "memory":
         return
+    url = settings.sqlalchemy_url
+    if settings.store_kind == "postgres":
+        url = _with_connect_timeout(url, settings.db_timeout)
     if downgrade_to:
-        downgrade(settings.sqlalchemy_url, downgrade_to)
+        downgrade(url, downgrade_to)
     else:
-        upgrade(settings.sqlalchemy_url)
+        upgrade(url)
+
+
+def _with_connect_timeout(url: str, seconds: float) -> str:
+    """Without one, libpq waits for a host that does not answer as long as the OS does (minutes)."""
+    if "connect_timeout=" in url or os.environ.get("PGCONNECT_TIMEOUT"):
+        return url
+    return f"{url}{'&' if '?' in url else '?'}connect_timeout={max(2, math.ceil(seconds))}"
+
+
+def _one_line(error: BaseException) -> str:
+    original = getattr(error, "orig", None) or error  # SQLAlchemy wraps the driver's error
+    return " ".join(str(original).split())
+
+
+def wait_for_database(settings: Settings, action: Callable[[], None]) -> None:
+    """Run `action` (a migration), retrying with back-off while Postgres cannot be reached.
+
+    A migration that lost its connection half-way is safe to run again: it runs in one transaction,
+    which Postgres rolled back. Errors other than connection failures are not retried.
+    """
+    if settings.store_kind != "postgres":
+        action()
+        return
+    deadline = time.monotonic() + settings.db_startup_timeout
+    delay = FIRST_RETRY_DELAY
+    # Bounded by the deadline; the count bound is the back-off schedule's (0.5 + 1 + 2 + 4, then 5 s each).
+    max_attempts = 6 + math.ceil(settings.db_startup_timeout / MAX_RETRY_DELAY)
+    for attempt in range(1, max_attempts + 1):
+        try:
+            action()
+            return
+        except (sqlalchemy.exc.OperationalError, psycopg.OperationalError) as error:
+            reason = _one_line(error)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or attempt == max_attempts:
+                raise DatabaseUnreachable(
+                    f"database not reachable after {attempt} attempts in {settings.db_startup_timeout:g} s "
+                    f"(TODO_DB_STARTUP_TIMEOUT): {reason}"
+                ) from error
+            wait = min(delay, remaining)
+            log.warning("database not reachable, retrying in %.1f s (attempt %d): %s", wait, attempt, reason)
+            time.sleep(wait)
+            delay = min(delay * 2, MAX_RETRY_DELAY)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -30,7 +103,12 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--port", type=int, default=int(os.environ.get("TODO_PORT", "8000")))
     serve.add_argument("--workers", type=int, default=int(os.environ.get("TODO_WORKERS", "1")))
     serve.add_argument("--no-migrate", action="store_true", help="do not apply pending migrations at start")
-    serve.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=True)
+    serve.add_argument(
+        "--access-log",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="log every request (sets TODO_ACCESS_LOG; without the flag, TODO_ACCESS_LOG decides)",
+    )
 
     migrate_cmd = commands.add_parser("migrate", help="apply pending migrations (or --downgrade to a revision)")
     migrate_cmd.add_argument("--downgrade", metavar="REVISION", help="revert to REVISION (`base` empties the schema)")
@@ -39,19 +117,27 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s %(message)s")
     settings = Settings.from_env()
 
-    if args.command == "migrate":
-        migrate(settings, args.downgrade)
-        log.info("migrations applied on the %s store", settings.store_kind)
-        return
+    try:
+        if args.command == "migrate":
+            wait_for_database(settings, lambda: migrate(settings, args.downgrade))
+            log.info("migrations applied on the %s store", settings.store_kind)
+            return
+        if not args.no_migrate:
+            # Once, here, before any worker starts; several `todo serve` processes are serialised by a lock.
+            wait_for_database(settings, lambda: migrate(settings))
+    except DatabaseUnreachable as error:
+        log.error("%s; giving up", error)
+        sys.exit(EXIT_DATABASE_UNREACHABLE)
 
-    if not args.no_migrate:
-        # Once, here, before any worker starts; several `todo serve` processes are serialised by a lock.
-        migrate(settings)
+    if args.access_log is not None:
+        # The app writes its own structured access log; the workers read this when they build it.
+        os.environ["TODO_ACCESS_LOG"] = "true" if args.access_log else "false"
     uvicorn.run(
         "entrypoints.app:create_app",
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
-        access_log=args.access_log,
+        access_log=False,  # uvicorn's own line per request: never, the app's log replaces it
+        timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout),
     )

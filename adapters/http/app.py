@@ -4,26 +4,69 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from litestar import Litestar, get
+from litestar.config.cors import CORSConfig
 from litestar.di import NamedDependency, Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
+from adapters.http.observability import RequestObservability, route_template, stdout_writer
+from adapters.http.openapi import X_REQUEST_ID, finish_document, problem_responses
 from adapters.http.problems import EXCEPTION_HANDLERS
 from adapters.http.routes import TaskController
 from application.tasks import TaskService
 
 MAX_BODY_BYTES = 64 * 1024
 
+# What a browser front end on another origin may send and read (when CORS is on).
+CORS_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+CORS_REQUEST_HEADERS = ["Content-Type", "If-Match", "If-None-Match", "Idempotency-Key", "X-Request-ID"]
+CORS_EXPOSED_HEADERS = ["ETag", "Location", "Link", "X-Request-ID", "Retry-After", "Idempotent-Replayed"]
 
-@get("/health", summary="The process is up", tags=["operations"])
+DESCRIPTION = """\
+Keeps each user's todo tasks for web and mobile front ends, scripts and other services. A task \
+belongs to the user named in the path (`/api/{user_id}/tasks`); there is no authentication yet, and \
+every read and write is scoped to that owner, so another user's task answers exactly like a missing \
+one (404). Every 4xx and 5xx body is an RFC 9457 problem (`application/problem+json`) with `type`, \
+`title`, `status` and `detail`; a validation problem also names each offending field in `errors`. \
+Every response carries an `X-Request-ID` header: the client's own, echoed when it is 1 to 200 visible \
+ASCII characters, otherwise a new one; the access log names it, so quote it when reporting a problem."""
+
+
+@get(
+    "/health",
+    summary="The process is up",
+    tags=["operations"],
+    responses=problem_responses(500),
+)
 async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@get("/ready", summary="The task store answers", tags=["operations"])
+@get(
+    "/ready",
+    summary="The task store answers",
+    tags=["operations"],
+    responses=problem_responses(
+        500, 503, descriptions={503: "The task store does not answer; `Retry-After` says when to ask again."}
+    ),
+)
 async def ready(tasks: NamedDependency[TaskService]) -> dict[str, str]:
     await tasks.check_store()
     return {"status": "ready"}
+
+
+def cors_config(origins: Sequence[str]) -> CORSConfig | None:
+    """Litestar's CORS for the given origins (`*` for any); None (CORS off) when there are none."""
+    if not origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(origins),
+        allow_methods=list(CORS_METHODS),  # type: ignore[arg-type]
+        allow_headers=list(CORS_REQUEST_HEADERS),
+        expose_headers=list(CORS_EXPOSED_HEADERS),
+        allow_credentials=False,  # no cookies or HTTP authentication: nothing for a browser to send along
+        max_age=600,
+    )
 
 
 def build_app(
@@ -31,19 +74,34 @@ def build_app(
     on_startup: Sequence[Callable[[], Awaitable[Any]]] = (),
     on_shutdown: Sequence[Callable[[], Awaitable[Any]]] = (),
     max_body_bytes: int = MAX_BODY_BYTES,
+    *,
+    cors_origins: Sequence[str] = (),
+    access_log: bool = True,
 ) -> Litestar:
-    return Litestar(
+    app = Litestar(
         route_handlers=[TaskController, health, ready],
         dependencies={"tasks": Provide(lambda: tasks, use_cache=True, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=max_body_bytes,
+        cors_config=cors_config(cors_origins),
+        response_headers=[X_REQUEST_ID],
         on_startup=list(on_startup),
         on_shutdown=list(on_shutdown),
         openapi_config=OpenAPIConfig(
             title="Todo task service",
             version="1.0.0",
+            description=DESCRIPTION,
             path="/docs",
             render_plugins=[SwaggerRenderPlugin(path="/"), ScalarRenderPlugin(path="/scalar")],
         ),
         debug=False,
     )
+    finish_document(app.openapi_schema)
+    # Outermost, around Litestar's own CORS and exception handling: app-level `middleware=` would miss
+    # unknown routes, 405s and CORS preflights, which Litestar answers before any route's middleware runs.
+    app.asgi_handler = RequestObservability(
+        app.asgi_handler,
+        write=stdout_writer() if access_log else None,
+        route_of=route_template(app),
+    )
+    return app

@@ -67,7 +67,7 @@ def _malformed_json(_: Request[Any, Any, Any], error: msgspec.DecodeError) -> Re
     return problem(400, f"The body is not valid JSON: {error}")
 
 
-_FIELD = re.compile(r"`\$\.(\w+)`|required field `(\w+)`")
+_FIELD = re.compile(r"`\$\.(\w+)|required field `(\w+)`")
 
 
 def _wrong_shape(_: Request[Any, Any, Any], error: msgspec.ValidationError) -> Response[dict[str, Any]]:
@@ -96,7 +96,8 @@ def _http_error(_: Request[Any, Any, Any], error: HTTPException) -> Response[dic
 
 
 def _unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    request_id = getattr(request.state, "request_id", None)
+    log.exception("unhandled error on %s %s (request %s)", request.method, request.url.path, request_id, exc_info=error)
     return problem(500, "The service failed to handle this request. It has been logged.")
 
 

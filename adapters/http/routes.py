@@ -9,11 +9,13 @@ from litestar import Controller, Request, Response, delete, get, patch, post, pu
 from litestar.di import NamedDependency
 from litestar.dto import MsgspecDTO
 from litestar.exceptions import ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_304_NOT_MODIFIED
 
 from adapters.http import cursors
 from adapters.http.conditional import etag, not_modified, versions_allowed
+from adapters.http.openapi import problem_responses
 from adapters.http.schemas import CompletionInput, PriorityLabel, TaskInput, TaskOutput, TaskPatch
 from application.tasks import TaskService
 from domain.query import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SortKey, TaskFilter, TaskQuery
@@ -30,6 +32,33 @@ IfMatch = Annotated[
         name="If-Match", description="Write only if the task still has this ETag (else 412)", required=False
     ),
 ]
+
+
+LIST_PROBLEMS = problem_responses(
+    400,
+    422,
+    500,
+    503,
+    descriptions={
+        400: "A query parameter has the wrong type or range, or the cursor was not handed out for this query.",
+        422: "The user id or a filter value breaks its rules; `errors` names it.",
+    },
+)
+CREATE_PROBLEMS = problem_responses(
+    400,
+    413,
+    422,
+    500,
+    503,
+    descriptions={
+        422: "The body or the user id breaks the rules, or the Idempotency-Key was already used with another body; "
+        "`errors` names each field."
+    },
+)
+GET_ANSWERS = {
+    304: ResponseSpec(None, description="Not modified: the task still has an ETag named in If-None-Match."),
+    **problem_responses(404, 422, 500, 503),
+}
 
 
 class StrictJSON(MsgspecDTO[Body], Generic[Body]):
@@ -66,7 +95,7 @@ class TaskController(Controller):
     path = "/api/{user_id:str}/tasks"
     tags = ("tasks",)
 
-    @get("/", summary="List the user's tasks: filtered, sorted, a page at a time")
+    @get("/", responses=LIST_PROBLEMS, summary="List the user's tasks: filtered, sorted, a page at a time")
     async def list_tasks(
         self,
         request: Request[Any, Any, Any],
@@ -107,10 +136,10 @@ class TaskController(Controller):
         if page.next is not None:
             others = [(name, value) for name, value in request.query_params.multi_items() if name != "cursor"]
             following = urlencode([*others, ("cursor", cursors.encode(query, page.next))])
-            headers["Link"] = f'<{request.url.path}?{following}>; rel="next"'
+            headers["Link"] = f'<{quote(request.url.path)}?{following}>; rel="next"'
         return Response([TaskOutput.of(task) for task in page.tasks], headers=headers)
 
-    @post("/", dto=StrictJSON[TaskInput], return_dto=None, summary="Create a task")
+    @post("/", responses=CREATE_PROBLEMS, dto=StrictJSON[TaskInput], return_dto=None, summary="Create a task")
     async def create_task(
         self,
         tasks: NamedDependency[TaskService],
@@ -137,7 +166,7 @@ class TaskController(Controller):
         )
         return _answer(task, HTTP_201_CREATED, Location=f"/api/{quote(user_id, safe='')}/tasks/{task.id}")
 
-    @get("/{task_id:str}", summary="Read one task")
+    @get("/{task_id:str}", responses=GET_ANSWERS, summary="Read one task")
     async def get_task(
         self,
         tasks: NamedDependency[TaskService],
@@ -153,7 +182,13 @@ class TaskController(Controller):
             return Response(None, status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": etag(task)})  # type: ignore[arg-type]
         return _answer(task)
 
-    @put("/{task_id:str}", dto=StrictJSON[TaskInput], return_dto=None, summary="Replace a task's editable fields")
+    @put(
+        "/{task_id:str}",
+        responses=problem_responses(400, 404, 412, 413, 422, 500, 503),
+        dto=StrictJSON[TaskInput],
+        return_dto=None,
+        summary="Replace a task's editable fields",
+    )
     async def replace_task(
         self,
         tasks: NamedDependency[TaskService],
@@ -176,7 +211,11 @@ class TaskController(Controller):
         return _answer(task)
 
     @patch(
-        "/{task_id:str}", dto=StrictJSON[TaskPatch], return_dto=None, summary="Change some fields (JSON Merge Patch)"
+        "/{task_id:str}",
+        responses=problem_responses(400, 404, 409, 412, 413, 422, 500, 503),
+        dto=StrictJSON[TaskPatch],
+        return_dto=None,
+        summary="Change some fields (JSON Merge Patch)",
     )
     async def update_task(
         self,
@@ -188,7 +227,12 @@ class TaskController(Controller):
     ) -> Response[TaskOutput]:
         return _answer(await tasks.update(user_id, task_id, data.changes(), versions_allowed(if_match)))
 
-    @delete("/{task_id:str}", status_code=HTTP_204_NO_CONTENT, summary="Delete a task")
+    @delete(
+        "/{task_id:str}",
+        responses=problem_responses(404, 412, 422, 500, 503),
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Delete a task",
+    )
     async def delete_task(
         self,
         tasks: NamedDependency[TaskService],
@@ -200,6 +244,7 @@ class TaskController(Controller):
 
     @patch(
         "/{task_id:str}/complete",
+        responses=problem_responses(400, 404, 412, 413, 422, 500, 503),
         dto=OptionalStrictJSON[CompletionInput],
         return_dto=None,
         summary='Toggle completion (no body) or set it (`{"completed": bool}`, safe to retry)',

@@ -18,7 +18,6 @@ DueAt = Annotated[datetime, msgspec.Meta(tz=True, description="RFC 3339 with an 
 Tags = Annotated[
     list[str],
     msgspec.Meta(
-        max_length=MAX_TAGS,
         description=f"at most {MAX_TAGS} tags of 1 to {MAX_TAG_LENGTH} characters, trimmed; repeats are dropped",
     ),
 ]

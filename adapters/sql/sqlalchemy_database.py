@@ -5,7 +5,8 @@ from typing import Any, TypeVar
 
 from anyio import to_thread
 from sqlalchemy import Connection, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.sql import Executable
 
 from adapters.sql.store import Row
@@ -53,11 +54,25 @@ class SqlAlchemyDatabase:
         self.engine.dispose()
 
     async def _run(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` in one transaction on a worker thread; a store that cannot answer is StoreUnavailable.
+
+        Nothing is retried here: on SQLite the busy timeout already waits for the write lock, and a
+        write that failed mid-way may have committed (see psycopg_database for the Postgres path).
+        """
+
         def in_transaction() -> T:
             with self.engine.begin() as connection:
                 return work(connection)
 
         try:
             return await to_thread.run_sync(in_transaction)
-        except OperationalError as error:
+        except (OperationalError, InterfaceError) as error:
+            # A locked, missing or unreadable SQLite file; for a server, a refused or dropped connection.
             raise StoreUnavailable(str(error.orig)) from error
+        except PoolTimeout as error:  # every pooled connection busy for the pool's whole timeout
+            raise StoreUnavailable(str(error)) from error
+        except DBAPIError as error:
+            # SQLAlchemy saw a disconnect and dropped the pool's connections: the next request reconnects.
+            if error.connection_invalidated:
+                raise StoreUnavailable(str(error.orig)) from error
+            raise

@@ -92,7 +92,7 @@ PING = text("SELECT 1")
 # in; a concurrent request with the same key waits on the key's primary key, then inserts nothing.
 PURGE_EXPIRED_KEYS = delete(idempotency_keys).where(
     (idempotency_keys.c.user_id == bindparam("owner"))
-    & (idempotency_keys.c.created_at < bindparam("expired_before", type_=UtcDateTime()))
+    & (idempotency_keys.c.created_at <= bindparam("expired_before", type_=UtcDateTime()))
 )
 _key = (idempotency_keys.c.user_id == bindparam("owner")) & (idempotency_keys.c.key == bindparam("key"))
 INSERT_IF_KEY_IS_OURS = insert(tasks).from_select(

@@ -33,7 +33,9 @@ def upgrade() -> None:
     with op.batch_alter_table("tasks") as batch:
         batch.add_column(sa.Column("priority", sa.SmallInteger(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("due_at", UtcDateTime(), nullable=True))
-        batch.add_column(sa.Column("tags", tags, nullable=False, server_default=sa.text("'{}'" if postgres else "'[]'")))
+        batch.add_column(
+            sa.Column("tags", tags, nullable=False, server_default=sa.text("'{}'" if postgres else "'[]'"))
+        )
         batch.add_column(sa.Column("completed_at", UtcDateTime(), nullable=True))
         batch.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
     if postgres:

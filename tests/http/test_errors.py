@@ -255,7 +255,6 @@ def test_an_unknown_route_is_a_404_problem(client: TestClient, path: str) -> Non
         ("PATCH", "/api/u/tasks"),
         ("DELETE", "/api/u/tasks"),
         ("POST", "/api/u/tasks/{id}"),
-        ("PATCH", "/api/u/tasks/{id}"),
         ("GET", "/api/u/tasks/{id}/complete"),
         ("POST", "/api/u/tasks/{id}/complete"),
         ("PUT", "/api/u/tasks/{id}/complete"),

@@ -7,23 +7,33 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import psycopg.sql
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, inspect, pool
+from sqlalchemy import Boolean, Engine, String, Uuid, bindparam, create_engine, inspect, pool, select, text
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 from sqlalchemy.sql import Executable
 
+from adapters.memory import InMemoryTaskStore
 from adapters.sql.migrate import alembic_config, downgrade, upgrade
-from adapters.sql.schema import metadata
-from adapters.sql.statements import GET, LIST
+from adapters.sql.psycopg_database import PsycopgDatabase
+from adapters.sql.schema import UtcDateTime, metadata, tasks
+from adapters.sql.statements import GET, TOGGLE, list_tasks
+from adapters.sql.store import SqlTaskStore
+from domain.query import SORT_ATTRIBUTES, SortKey, TaskFilter, TaskQuery
+from domain.task import Priority, Task
 from entrypoints.settings import Settings
 from tests.conftest import create_database, drop_database
 
 HEAD = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+FIRST = "0001"
 INDEX = "ix_tasks_user_id_created_at_id"
-OWNER_INDEXES = {"pk_tasks", INDEX}
+SORT_INDEXES = {sort: f"ix_tasks_user_id_{attribute}_id" for sort, attribute in SORT_ATTRIBUTES.items()}
+OWNER_INDEXES = {"pk_tasks", *SORT_INDEXES.values()}
+COLUMNS_0001 = ["id", "user_id", "title", "description", "completed", "created_at", "updated_at"]
+NEW_COLUMNS = ["priority", "due_at", "tags", "completed_at", "version"]
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -55,7 +65,7 @@ def index_names(engine: Engine) -> set[str]:
     return {index["name"] for indexes in inspect(engine).get_multi_indexes().values() for index in indexes}
 
 
-def test_upgrade_creates_the_tasks_table_its_key_and_its_index(empty_database: str, engine: Engine) -> None:
+def test_upgrade_creates_the_tasks_table_its_key_and_its_indexes(empty_database: str, engine: Engine) -> None:
     upgrade(empty_database)
 
     schema = inspect(engine)
@@ -67,13 +77,42 @@ def test_upgrade_creates_the_tasks_table_its_key_and_its_index(empty_database: s
         "completed": False,
         "created_at": False,
         "updated_at": False,
+        "priority": False,
+        "due_at": True,
+        "tags": False,
+        "completed_at": True,
+        "version": False,
     }
     primary_key = schema.get_pk_constraint("tasks")
     assert (primary_key["name"], primary_key["constrained_columns"]) == ("pk_tasks", ["user_id", "id"])
     assert {index["name"]: index["column_names"] for index in schema.get_indexes("tasks")} == {
-        INDEX: ["user_id", "created_at", "id"]
+        INDEX: ["user_id", "created_at", "id"],
+        "ix_tasks_user_id_updated_at_id": ["user_id", "updated_at", "id"],
+        "ix_tasks_user_id_due_at_id": ["user_id", "due_at", "id"],
+        "ix_tasks_user_id_priority_id": ["user_id", "priority", "id"],
+        "ix_tasks_user_id_title_id": ["user_id", "title", "id"],
+    }
+    keys = schema.get_pk_constraint("idempotency_keys")
+    assert (keys["name"], keys["constrained_columns"]) == ("pk_idempotency_keys", ["user_id", "key"])
+    assert {column["name"] for column in schema.get_columns("idempotency_keys")} == {
+        "user_id",
+        "key",
+        "fingerprint",
+        "task_id",
+        "task",
+        "created_at",
     }
     assert current_revision(engine) == HEAD
+
+
+def test_upgrade_to_0001_creates_only_the_first_schema(empty_database: str, engine: Engine) -> None:
+    upgrade(empty_database, FIRST)
+
+    schema = inspect(engine)
+    assert [column["name"] for column in schema.get_columns("tasks")] == COLUMNS_0001
+    assert "idempotency_keys" not in schema.get_table_names()
+    assert index_names(engine) == {INDEX}
+    assert current_revision(engine) == FIRST
 
 
 def test_downgrade_to_base_removes_everything_and_upgrade_again_restores_it(
@@ -86,9 +125,12 @@ def test_downgrade_to_base_removes_everything_and_upgrade_again_restores_it(
     assert INDEX not in index_names(engine)
     assert current_revision(engine) is None
 
+    assert "idempotency_keys" not in inspect(engine).get_table_names()
+    assert index_names(engine) == set()
+
     upgrade(empty_database)
-    assert "tasks" in inspect(engine).get_table_names()
-    assert INDEX in index_names(engine)
+    assert {"tasks", "idempotency_keys"} <= set(inspect(engine).get_table_names())
+    assert set(SORT_INDEXES.values()) <= index_names(engine)
     assert current_revision(engine) == HEAD
 
 
@@ -101,36 +143,177 @@ def test_migrated_schema_matches_the_declared_metadata(empty_database: str, engi
     assert differences == []
 
 
-def test_every_index_on_tasks_leads_with_the_owner(empty_database: str, engine: Engine) -> None:
+@pytest.mark.parametrize("table", ["tasks", "idempotency_keys"])
+def test_every_index_and_key_leads_with_the_owner(empty_database: str, engine: Engine, table: str) -> None:
     upgrade(empty_database)
 
     schema = inspect(engine)
-    keys = [schema.get_pk_constraint("tasks")["constrained_columns"]]
-    keys += [index["column_names"] for index in schema.get_indexes("tasks")]
-    keys += [unique["column_names"] for unique in schema.get_unique_constraints("tasks")]
+    keys = [schema.get_pk_constraint(table)["constrained_columns"]]
+    keys += [index["column_names"] for index in schema.get_indexes(table)]
+    keys += [unique["column_names"] for unique in schema.get_unique_constraints(table)]
+    assert len(keys) == (1 + len(SORT_INDEXES) if table == "tasks" else 1)
     assert [key[0] for key in keys] == ["user_id"] * len(keys)
+
+
+# Data: tasks written under 0001 survive 0002 both ways.
+
+START = datetime(2025, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+
+INSERT_0001 = text(
+    "INSERT INTO tasks (id, user_id, title, description, completed, created_at, updated_at)"
+    " VALUES (:id, :user_id, :title, :description, :completed, :created_at, :updated_at)"
+).bindparams(
+    bindparam("id", type_=Uuid()),
+    bindparam("user_id", type_=String()),
+    bindparam("title", type_=String()),
+    bindparam("description", type_=String()),
+    bindparam("completed", type_=Boolean()),
+    bindparam("created_at", type_=UtcDateTime()),
+    bindparam("updated_at", type_=UtcDateTime()),
+)
+SELECT_0001 = text(
+    "SELECT id, user_id, title, description, completed, created_at, updated_at FROM tasks ORDER BY user_id, id"
+).columns(
+    id=Uuid(),
+    user_id=String(),
+    title=String(),
+    description=String(),
+    completed=Boolean(),
+    created_at=UtcDateTime(),
+    updated_at=UtcDateTime(),
+)
+
+
+def rows_0001() -> list[tuple[Any, ...]]:
+    """Tasks as 0001 kept them: open and completed, with and without description, odd text and owners."""
+    rows = []
+    for n in range(12):
+        created = START + timedelta(hours=n, microseconds=n)
+        updated = created + timedelta(minutes=n % 4, microseconds=7 * n)
+        rows.append(
+            (
+                uuid.uuid4(),
+                f"owner-{n % 3}" if n != 11 else "o'brien 🦄",
+                f"task {n} \u00e9 'quoted' %s" if n % 2 else "t" * 200,
+                None if n % 3 == 0 else f"description {n}",
+                n % 2 == 1,
+                created,
+                updated,
+            )
+        )
+    return sorted(rows, key=lambda row: (row[1], row[0]))
+
+
+def read_0001_fields(engine: Engine) -> list[tuple[Any, ...]]:
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(SELECT_0001)]
+
+
+def read_tasks(engine: Engine) -> list[Task]:
+    with engine.connect() as connection:
+        rows = connection.execute(select(tasks).order_by(tasks.c.user_id, tasks.c.id))
+        return [Task(*row) for row in rows]
+
+
+def test_tasks_of_0001_survive_upgrade_downgrade_and_upgrade_again(empty_database: str, engine: Engine) -> None:
+    upgrade(empty_database, FIRST)
+    rows = rows_0001()
+    with engine.begin() as connection:
+        for row in rows:
+            connection.execute(INSERT_0001, dict(zip(COLUMNS_0001, row, strict=True)))
+
+    upgrade(empty_database)
+
+    assert current_revision(engine) == HEAD
+    expected = [
+        Task(*row, priority=Priority.NONE, due_at=None, tags=[], completed_at=row[6] if row[4] else None, version=1)
+        for row in rows
+    ]
+    migrated = read_tasks(engine)
+    assert migrated == expected
+    assert all(type(task.tags) is list and task.priority == 0 for task in migrated)
+
+    # Give one task values in the new columns: a downgrade must still keep its 0001 fields.
+    with engine.begin() as connection:
+        connection.execute(
+            tasks.update()
+            .where(tasks.c.id == rows[0][0])
+            .values(priority=3, due_at=START, tags=["x", "y"], completed_at=START, version=9)
+        )
+
+    downgrade(empty_database, FIRST)
+
+    assert current_revision(engine) == FIRST
+    assert [column["name"] for column in inspect(engine).get_columns("tasks")] == COLUMNS_0001
+    assert "idempotency_keys" not in inspect(engine).get_table_names()
+    assert index_names(engine) == {INDEX}
+    assert read_0001_fields(engine) == rows
+
+    upgrade(empty_database)
+
+    assert current_revision(engine) == HEAD
+    assert read_tasks(engine) == expected
+
+
+def test_a_task_of_0001_behaves_like_any_other_after_the_upgrade(empty_database: str, engine: Engine) -> None:
+    upgrade(empty_database, FIRST)
+    row = next(row for row in rows_0001() if row[4])  # a completed one
+    with engine.begin() as connection:
+        connection.execute(INSERT_0001, dict(zip(COLUMNS_0001, row, strict=True)))
+    upgrade(empty_database)
+    later = START + timedelta(days=3)
+
+    with engine.begin() as connection:
+        [migrated] = [Task(*r) for r in connection.execute(GET, {"owner": row[1], "task_id": row[0]})]
+        params = {"owner": row[1], "task_id": row[0], "now": later, "expected_version": 1}
+        reopened = Task(*connection.execute(TOGGLE, params).one())
+
+    assert (migrated.completed, migrated.completed_at, migrated.version) == (True, row[6], 1)
+    assert (reopened.completed, reopened.completed_at, reopened.updated_at, reopened.version) == (
+        False,
+        None,
+        later,
+        2,
+    )
 
 
 # Query plans: the store's own statements, on a table big enough for the planner to weigh its options.
 
-USERS, TASKS_PER_USER = 40, 100
+USERS, TASKS_PER_USER = 10, 500
+PLAN_OWNER = "user-7"
 
 
 @pytest.fixture(scope="module")
 def filled_postgres(postgres_server: str) -> Iterator[str]:
-    """A migrated database holding a few thousand tasks of a few dozen owners, analysed."""
+    """A migrated database holding a few thousand tasks of a few owners, every column varied, analysed."""
     url = create_database(postgres_server)
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    rows = [
-        (uuid.uuid4(), f"user-{n % USERS}", f"task {n}", None, n % 3 == 0, start + timedelta(seconds=n))
-        for n in range(USERS * TASKS_PER_USER)
-    ]
+    rows = []
+    for n in range(USERS * TASKS_PER_USER):
+        created = start + timedelta(seconds=n)
+        rows.append(
+            (
+                uuid.uuid4(),
+                f"user-{n % USERS}",
+                f"task {n:05d}",
+                None if n % 4 else f"about {n}",
+                n % 3 == 0,
+                created,
+                created + timedelta(minutes=n % 17),
+                n % 4,
+                None if n % 5 == 0 else start + timedelta(days=n % 60),
+                [f"tag-{n % 7}"],
+                created if n % 3 == 0 else None,
+                1,
+            )
+        )
     with psycopg.connect(url, autocommit=True) as connection:
         with connection.cursor() as cursor:
             cursor.executemany(
-                "INSERT INTO tasks (id, user_id, title, description, completed, created_at, updated_at)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                [row + (row[-1],) for row in rows],
+                "INSERT INTO tasks (id, user_id, title, description, completed, created_at, updated_at,"
+                " priority, due_at, tags, completed_at, version)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                rows,
             )
         connection.execute("ANALYZE tasks")
     yield url
@@ -145,6 +328,12 @@ def index_scans(plan: dict[str, Any]) -> Iterator[tuple[str, str]]:
         yield from index_scans(child)
 
 
+def node_types(plan: dict[str, Any]) -> Iterator[str]:
+    yield plan["Node Type"]
+    for child in plan.get("Plans", []):
+        yield from node_types(child)
+
+
 def plan_of(url: str, statement: Executable, params: dict[str, Any]) -> dict[str, Any]:
     sql = str(statement.compile(dialect=psycopg_dialect.dialect()))
     with psycopg.connect(url, cursor_factory=psycopg.ClientCursor) as connection:
@@ -156,13 +345,162 @@ def plan_of(url: str, statement: Executable, params: dict[str, Any]) -> dict[str
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("statement", [LIST, GET], ids=["list", "get"])
-def test_owner_queries_use_an_index_led_by_the_owner(filled_postgres: str, statement: Executable) -> None:
+def test_get_uses_the_primary_key(filled_postgres: str) -> None:
     with psycopg.connect(filled_postgres) as connection:
-        [(task_id,)] = connection.execute("SELECT id FROM tasks WHERE user_id = 'user-7' LIMIT 1").fetchall()
+        [(task_id,)] = connection.execute("SELECT id FROM tasks WHERE user_id = %s LIMIT 1", [PLAN_OWNER]).fetchall()
 
-    plan = plan_of(filled_postgres, statement, {"owner": "user-7", "task_id": task_id})
+    scans = list(index_scans(plan_of(filled_postgres, GET, {"owner": PLAN_OWNER, "task_id": task_id})))
+
+    assert [name for name, _ in scans] == ["pk_tasks"]
+    assert all("user_id" in condition for _, condition in scans)
+
+
+FILTER_PARAMS: dict[str, dict[str, Any]] = {
+    "completed": {"completed": True},
+    "priority": {"priority": 2},
+    "tag": {"tag": "tag-3"},
+    "due_before": {"due_before": datetime(2026, 2, 1, tzinfo=UTC)},
+    "due_after": {"due_after": datetime(2026, 1, 10, tzinfo=UTC)},
+    "text": {"pattern": "%ABOUT 1%"},
+}
+
+
+def list_plan(
+    url: str, sort: SortKey, descending: bool, filters: frozenset[str] = frozenset(), after: bool = False
+) -> dict[str, Any]:
+    params: dict[str, Any] = {"owner": PLAN_OWNER, "limit": 101}
+    for name in filters:
+        params |= FILTER_PARAMS[name]
+    if after:
+        values = {
+            SortKey.CREATED: datetime(2026, 1, 1, 0, 30, tzinfo=UTC),
+            SortKey.UPDATED: datetime(2026, 1, 1, 0, 30, tzinfo=UTC),
+            SortKey.DUE: datetime(2026, 1, 20, tzinfo=UTC),
+            SortKey.PRIORITY: 1,
+            SortKey.TITLE: "task 01000",
+        }
+        params |= {"after_value": values[sort], "after_id": uuid.UUID(int=0)}
+    statement = list_tasks("postgresql", filters, sort, descending, "value" if after else None)
+    return plan_of(url, statement, params)
+
+
+def assert_reads_index(plan: dict[str, Any], index: str) -> None:
+    scans = list(index_scans(plan))
+    assert [name for name, _ in scans] == [index], plan
+    assert all("user_id" in condition for _, condition in scans), plan
+
+
+def assert_ordered_by_index(plan: dict[str, Any], index: str) -> None:
+    assert_reads_index(plan, index)
+    # The index gives the order: no sort step on top of it.
+    assert "Sort" not in set(node_types(plan)), plan
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("descending", [False, True], ids=["ascending", "descending"])
+@pytest.mark.parametrize("sort", list(SortKey))
+def test_each_sort_reads_its_own_index_led_by_the_owner(filled_postgres: str, sort: SortKey, descending: bool) -> None:
+    assert_ordered_by_index(list_plan(filled_postgres, sort, descending), SORT_INDEXES[sort])
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("descending", [False, True], ids=["ascending", "descending"])
+@pytest.mark.parametrize("sort", list(SortKey))
+def test_each_sort_continues_after_a_position_on_its_index(
+    filled_postgres: str, sort: SortKey, descending: bool
+) -> None:
+    # Past a position few rows remain: the planner may read them through the index and sort them.
+    assert_reads_index(list_plan(filled_postgres, sort, descending, after=True), SORT_INDEXES[sort])
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("name", FILTER_PARAMS)
+def test_a_filtered_listing_still_reads_an_index_led_by_the_owner(filled_postgres: str, name: str) -> None:
+    plan = list_plan(filled_postgres, SortKey.CREATED, False, frozenset({name}))
 
     scans = list(index_scans(plan))
     assert scans, plan
-    assert all(name in OWNER_INDEXES and "user_id" in condition for name, condition in scans), plan
+    assert all(index in OWNER_INDEXES and "user_id" in condition for index, condition in scans), plan
+
+
+@pytest.mark.postgres
+def test_every_filter_at_once_reads_the_sort_index(filled_postgres: str) -> None:
+    plan = list_plan(filled_postgres, SortKey.DUE, True, frozenset(FILTER_PARAMS))
+
+    scans = list(index_scans(plan))
+    assert scans, plan
+    assert all(index in OWNER_INDEXES and "user_id" in condition for index, condition in scans), plan
+
+
+# Collation: on a database whose default collation is a locale's, titles still sort by code point and
+# text search still folds ASCII letters only, exactly as the memory store does.
+
+
+@pytest.fixture
+def icu_postgres(postgres_server: str) -> Iterator[str]:
+    """A migrated database whose default collation is ICU en-US (where "a" sorts before "B")."""
+    name = f"todo_test_icu_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(postgres_server, autocommit=True) as connection:
+        connection.execute(
+            psycopg.sql.SQL(
+                "CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US'"
+            ).format(psycopg.sql.Identifier(name))
+        )
+    url = postgres_server.rpartition("/")[0] + "/" + name
+    upgrade(Settings(database_url=url).sqlalchemy_url)
+    yield url
+    drop_database(postgres_server, url)
+
+
+def title_collation(url: str) -> str | None:
+    with psycopg.connect(url) as connection:
+        [(collation,)] = connection.execute(
+            "SELECT collation_name FROM information_schema.columns WHERE table_name = 'tasks' AND column_name = 'title'"
+        ).fetchall()
+    return collation  # type: ignore[no-any-return]
+
+
+@pytest.mark.postgres
+def test_titles_are_collated_by_code_point_at_head_and_not_after_downgrade(icu_postgres: str) -> None:
+    sqlalchemy_url = Settings(database_url=icu_postgres).sqlalchemy_url
+    with psycopg.connect(icu_postgres) as connection:
+        [(ordered,)] = connection.execute("SELECT array_agg(t ORDER BY t) FROM unnest(ARRAY['B', 'a']) t").fetchall()
+    assert ordered == ["a", "B"]  # the database's own order is the locale's, so the test can tell
+
+    assert title_collation(icu_postgres) == "C"
+    downgrade(sqlalchemy_url, FIRST)
+    assert title_collation(icu_postgres) is None
+    upgrade(sqlalchemy_url)
+    assert title_collation(icu_postgres) == "C"
+
+
+@pytest.mark.postgres
+@pytest.mark.anyio
+async def test_a_locale_collated_database_sorts_and_searches_like_the_memory_store(icu_postgres: str) -> None:
+    memory, postgres = InMemoryTaskStore(), SqlTaskStore(PsycopgDatabase(icu_postgres, pool_size=2), "postgresql")
+    await postgres.open()
+    try:
+        start = datetime(2026, 1, 1, tzinfo=UTC)
+        rows = [
+            ("b", "Crème"),
+            ("B", "crème"),
+            ("a", "ÉTÉ"),
+            ("A", "été"),
+            ("_x", None),
+            ("é", "Straße"),
+            ("Z", "STRASSE"),
+        ]
+        for n, (title, description) in enumerate(rows):
+            task = Task(uuid.uuid4(), "owner", title, description, False, start + timedelta(seconds=n), start)
+            await memory.add(task)
+            await postgres.add(task)
+
+        queries = [TaskQuery(sort=SortKey.TITLE), TaskQuery(sort=SortKey.TITLE, descending=True)]
+        queries += [TaskQuery(TaskFilter(text=text)) for text in ("crème", "CRÈME", "été", "ÉTÉ", "strasse", "B")]
+        for query in queries:
+            expected = [task.title for task in await memory.list("owner", query)]
+            assert [task.title for task in await postgres.list("owner", query)] == expected, query
+        sorted_titles = [task.title for task in await postgres.list("owner", queries[0])]
+        assert sorted_titles == ["A", "B", "Z", "_x", "a", "b", "é"]
+    finally:
+        await postgres.close()

@@ -1,0 +1,159 @@
+"""Request ids and the access log: one plain ASGI middleware around the whole application.
+
+It sits outside everything Litestar does (routing, CORS, the exception handlers), so every response
+carries `X-Request-ID`: errors, unknown routes, CORS preflights, a 413 or a 500 included. The id is the
+client's own when it sent a reasonable one (1 to 200 visible ASCII characters), otherwise a new one
+(a random UUID as 32 hex digits). With the access log on, each request then writes one JSON line to
+stdout, in one `write` call:
+
+    {"method":"GET","route":"/api/{user_id}/tasks","status":200,"duration_ms":0.412,"request_id":"..."}
+
+`route` is the route's template, never the raw path, so user ids stay out of the logs; a path that
+matches no route is logged as it is. Per request it does only what cannot be done once: find the
+incoming header, draw 16 random bytes if needed, and wrap `send`.
+"""
+
+import contextlib
+import functools
+import os
+import re
+from collections.abc import Callable
+from time import perf_counter
+from typing import Any
+
+import msgspec
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+HTTP = ScopeType.HTTP
+HEADER = b"x-request-id"
+MAX_REQUEST_ID_LENGTH = 200
+_reasonable = re.compile(rb"[\x21-\x7e]{1,%d}" % MAX_REQUEST_ID_LENGTH).fullmatch
+
+Write = Callable[[bytes], object]
+RouteOf = Callable[[Scope], str]
+
+
+def new_request_id() -> str:
+    """A random (version 4) UUID as 32 hex digits: `uuid.uuid4().hex`, at a third of its cost."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40
+    raw[8] = raw[8] & 0x3F | 0x80
+    return raw.hex()
+
+
+class AccessLine(msgspec.Struct):
+    """One access log line; the fields are written in this order."""
+
+    method: str
+    route: str
+    status: int  # 0: the request ended (client gone, server stopping) before any response was sent
+    duration_ms: float
+    request_id: str
+
+
+def stdout_writer() -> Write:
+    """Writes each line straight to file descriptor 1, in one unbuffered call: it shows at once, and lines
+    from several worker processes never interleave (a write of up to 4 KiB to a pipe is atomic)."""
+    return functools.partial(os.write, 1)
+
+
+MAX_LOGGED_PATH = 1024  # keeps every line well under the 4 KiB that one write to a pipe keeps whole
+
+
+def literal_path(scope: Scope) -> str:
+    return str(scope["path"])[:MAX_LOGGED_PATH]
+
+
+# A 500 for the last resort: an error that escaped every exception handler before any response started.
+_FAILURE_BODY = msgspec.json.encode(
+    {
+        "type": "about:blank",
+        "title": "Internal Server Error",
+        "status": 500,
+        "detail": "The service failed to handle this request. It has been logged.",
+    }
+)
+_FAILURE_HEADERS = [
+    (b"content-type", b"application/problem+json"),
+    (b"content-length", str(len(_FAILURE_BODY)).encode()),
+]
+
+
+class RequestObservability:
+    """ASGI middleware: the `X-Request-ID` header on every response, and the access log line."""
+
+    __slots__ = ("_encode", "app", "route_of", "write")
+
+    def __init__(self, app: ASGIApp, *, write: Write | None = None, route_of: RouteOf = literal_path) -> None:
+        """`write`: where access log lines go (None: no access log). `route_of`: the route of a request that
+        Litestar did not route itself (a CORS preflight, a 405, an unknown path)."""
+        self.app = app
+        self.write = write
+        self.route_of = route_of
+        self._encode = msgspec.json.Encoder().encode
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != HTTP:
+            await self.app(scope, receive, send)
+            return
+        start = perf_counter()
+        sent = None
+        for name, value in scope["headers"]:
+            if name == HEADER:
+                sent = value
+                break
+        if sent is not None and _reasonable(sent):
+            request_id = sent.decode("ascii")
+        else:
+            request_id = new_request_id()
+            sent = request_id.encode("ascii")
+        header = (HEADER, sent)
+        scope.setdefault("state", {})["request_id"] = request_id  # for handlers: `request.state.request_id`
+        status = 0
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), header]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            if not status:
+                status = 500
+                with contextlib.suppress(Exception):
+                    await send({"type": "http.response.start", "status": 500, "headers": [*_FAILURE_HEADERS, header]})
+                    await send({"type": "http.response.body", "body": _FAILURE_BODY, "more_body": False})
+            raise
+        finally:
+            if self.write is not None:
+                self._log(scope, status, start, request_id)
+
+    def _log(self, scope: Scope, status: int, start: float, request_id: str) -> None:
+        duration_ms = round((perf_counter() - start) * 1000, 3)
+        route = scope.get("path_template") or self.route_of(scope)
+        line = AccessLine(scope["method"], route, status, duration_ms, request_id)  # type: ignore[typeddict-item]
+        try:
+            self.write(self._encode(line) + b"\n")  # type: ignore[misc]
+        except OSError:
+            pass  # a full or closed stdout must not fail the request; the response is already sent
+
+
+def route_template(app: Any) -> RouteOf:
+    """The route of a request Litestar answered before routing it (a CORS preflight, a 405): its template,
+    found through the app's router (every route answers OPTIONS), or the path itself when no route matches."""
+    from litestar.exceptions import LitestarException
+    from litestar.utils import normalize_path
+
+    handle_routing = app.asgi_router.handle_routing
+
+    def route_of(scope: Scope) -> str:
+        try:
+            return str(handle_routing(path=normalize_path(str(scope["path"])), method="OPTIONS")[4])
+        except LitestarException:  # no route matches: the path itself
+            return literal_path(scope)
+
+    return route_of

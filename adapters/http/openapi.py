@@ -1,0 +1,161 @@
+"""What the OpenAPI document says about errors and request ids, shared by every route.
+
+Route decorators take `responses=problem_responses(404, 422, ...)`: each status is documented as an
+RFC 9457 problem (`application/problem+json`, the `Problem` schema) with a description and an example.
+`X_REQUEST_ID` documents the header every response carries (the app sets it on every operation).
+Litestar documents response headers on the success response only, and adds its own `400` (with its
+own body) to every operation that has parameters; `finish_document` fixes both once, after Litestar
+has built the document: every response gets `X-Request-ID`, every 503 `Retry-After`, and any error
+response that is not a problem becomes one.
+"""
+
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Annotated
+
+import msgspec
+from litestar.datastructures import ResponseHeader
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import (
+    Example,
+    OpenAPI,
+    OpenAPIHeader,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    Reference,
+    Schema,
+)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class FieldProblem(msgspec.Struct):
+    field: Annotated[str, msgspec.Meta(description="the offending field; `body` when the body as a whole is wrong")]
+    message: Annotated[str, msgspec.Meta(description="what is wrong with it")]
+
+
+class Problem(msgspec.Struct):
+    """An RFC 9457 problem: the body of every 4xx and 5xx response."""
+
+    type: Annotated[str, msgspec.Meta(description="`about:blank`: the status code says it all")]
+    title: Annotated[str, msgspec.Meta(description="the status code's standard phrase")]
+    status: Annotated[int, msgspec.Meta(description="the HTTP status code, repeated")]
+    detail: Annotated[str, msgspec.Meta(description="what went wrong with this request, for a human")]
+    errors: Annotated[
+        list[FieldProblem] | msgspec.UnsetType,
+        msgspec.Meta(description="validation problems only: each offending field, with a message"),
+    ] = msgspec.UNSET
+
+
+PROBLEM_DESCRIPTIONS: Mapping[int, str] = {
+    400: "The request is malformed: the body is not valid JSON, or a parameter has the wrong type or range.",
+    404: "No such task for this user; a task of another user answers exactly the same.",
+    405: "The path exists, but not with this method.",
+    409: "Other writes kept changing the task while this edit was applied; nothing was written. Try again.",
+    412: "A precondition (`If-Match`) does not hold: the task changed since it was read.",
+    413: "The body is larger than the service accepts (`TODO_MAX_BODY_BYTES`).",
+    415: "The body's media type is not supported.",
+    422: "Valid JSON of the wrong shape or type, or a value that breaks a rule; `errors` names each field.",
+    428: "The request must be conditional (`If-Match`).",
+    429: "Too many requests; `Retry-After` says when to try again.",
+    500: "A bug: the body says nothing about the internals; the server logs the details.",
+    503: "The task store cannot be reached right now; `Retry-After` says when to try again.",
+}
+
+REQUEST_ID_DESCRIPTION = (
+    "The request's id: the client's own `X-Request-ID` (1 to 200 visible ASCII characters) echoed, "
+    "otherwise a new one (32 hex digits). Every access log line names it; quote it when reporting a problem."
+)
+
+REQUEST_ID_EXAMPLE = "0b9e8a548d0e4f2a9a432d7f3c1e5b10"
+
+X_REQUEST_ID = ResponseHeader(
+    name="X-Request-ID",
+    value=REQUEST_ID_EXAMPLE,  # never sent: the observability middleware sets the header; this gives its type
+    documentation_only=True,
+    description=REQUEST_ID_DESCRIPTION,
+    required=True,
+    example=REQUEST_ID_EXAMPLE,
+)
+"""The `X-Request-ID` response header, for `response_headers=` (the app already sets it on every operation)."""
+
+_REQUEST_ID_HEADER = OpenAPIHeader(
+    schema=Schema(type=OpenAPIType.STRING),
+    description=REQUEST_ID_DESCRIPTION,
+    required=True,
+    example=REQUEST_ID_EXAMPLE,
+)
+_RETRY_AFTER_HEADER = OpenAPIHeader(
+    schema=Schema(type=OpenAPIType.INTEGER, minimum=1),
+    description="Seconds to wait before trying again.",
+    required=True,
+)
+
+
+def problem_description(status: int) -> str:
+    return PROBLEM_DESCRIPTIONS.get(status) or HTTPStatus(status).description
+
+
+def problem_responses(*statuses: int, descriptions: Mapping[int, str] | None = None) -> dict[int, ResponseSpec]:
+    """`responses=` for a route: each status as an `application/problem+json` `Problem`.
+
+    `descriptions` overrides the default description of a status for this route.
+    """
+    responses = {}
+    for status in statuses:
+        if status < 400:
+            raise ValueError(f"{status} is not an error status; problems are for 4xx and 5xx")
+        description = (descriptions or {}).get(status) or problem_description(status)
+        example = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": description}
+        if status == 422:
+            example["errors"] = [{"field": "title", "message": "must be 1 to 200 characters after trimming"}]
+        responses[status] = ResponseSpec(
+            data_container=Problem,
+            description=description,
+            media_type=PROBLEM_MEDIA_TYPE,
+            generate_examples=False,
+            examples=[Example(summary=HTTPStatus(status).phrase, value=example)],
+        )
+    return responses
+
+
+def _operations(document: OpenAPI) -> list[Operation]:
+    methods = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+    return [
+        operation
+        for path_item in (document.paths or {}).values()
+        for operation in (getattr(path_item, method) for method in methods)
+        if operation is not None
+    ]
+
+
+def _is_problem(response: OpenAPIResponse) -> bool:
+    return response.content is not None and set(response.content) == {PROBLEM_MEDIA_TYPE}
+
+
+def finish_document(document: OpenAPI) -> OpenAPI:
+    """Completes what route decorators cannot say: headers on every response, problems for every error."""
+    operations = _operations(document)
+    problem_bodies = [
+        response.content[PROBLEM_MEDIA_TYPE]
+        for operation in operations
+        for response in (operation.responses or {}).values()
+        if isinstance(response, OpenAPIResponse) and response.content and PROBLEM_MEDIA_TYPE in response.content
+    ]
+    problem_schema: Schema | Reference | None = problem_bodies[0].schema if problem_bodies else None
+    for operation in operations:
+        for status, response in (operation.responses or {}).items():
+            if not isinstance(response, OpenAPIResponse):
+                continue
+            error = status.isdigit() and int(status) >= 400
+            if error and not _is_problem(response) and problem_schema is not None:
+                # Litestar's own 400 (ValidationException's body, `application/json`): the service answers a problem.
+                response.description = problem_description(int(status))
+                response.content = {PROBLEM_MEDIA_TYPE: OpenAPIMediaType(schema=problem_schema)}
+            response.headers = dict(response.headers or {})
+            response.headers.setdefault("X-Request-ID", _REQUEST_ID_HEADER)
+            if status == "503":
+                response.headers.setdefault("Retry-After", _RETRY_AFTER_HEADER)
+    return document
