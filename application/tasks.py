@@ -44,8 +44,10 @@ class TaskService:
         """The new task; with an idempotency key already used for the same content, the task it made."""
         owner = parse_user_id(user_id)
         content = TaskContent.parse(title, description, completed, priority, due_at, tags)
-        key = None if idempotency_key is None else parse_idempotency_key(idempotency_key)
-        return await self._store.add(Task.create(owner, content, self._clock()), key, content.fingerprint())
+        task = Task.create(owner, content, self._clock())
+        if idempotency_key is None:
+            return await self._store.add(task)
+        return await self._store.add(task, parse_idempotency_key(idempotency_key), content.fingerprint())
 
     async def list(self, user_id: str, query: TaskQuery | None = None) -> Page:
         query = query or TaskQuery()

@@ -12,19 +12,27 @@ from datetime import UTC, datetime
 import msgspec
 from psycopg_pool import AsyncConnectionPool
 
-COLUMNS = "id, user_id, title, description, completed, created_at, updated_at"
-LIST = f"SELECT {COLUMNS} FROM tasks WHERE user_id = %s ORDER BY created_at, id"
+COLUMNS = (
+    "id, user_id, title, description, completed, created_at, updated_at, priority, due_at, tags, completed_at, version"
+)
+LIST = f"SELECT {COLUMNS} FROM tasks WHERE user_id = %s ORDER BY created_at, id LIMIT %s"
 GET = f"SELECT {COLUMNS} FROM tasks WHERE user_id = %s AND id = %s"
 TOGGLE = (
-    f"UPDATE tasks SET completed = NOT completed, updated_at = %s WHERE user_id = %s AND id = %s RETURNING {COLUMNS}"
+    "UPDATE tasks SET completed = NOT completed, completed_at = CASE WHEN completed THEN NULL ELSE %s END, "
+    f"updated_at = %s, version = version + 1 WHERE user_id = %s AND id = %s RETURNING {COLUMNS}"
 )
-INSERT = f"INSERT INTO tasks ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+INSERT = f"INSERT INTO tasks ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+PRIORITIES = ("none", "low", "medium", "high")
+PAGE = 101  # the service asks for one more task than its default page of 100, to know if more follow
 
 
 class TaskIn(msgspec.Struct):
     title: str
     description: str | None = None
     completed: bool = False
+    priority: str = "none"
+    due_at: datetime | None = None
+    tags: list[str] = []
 
 
 class TaskOut(msgspec.Struct):
@@ -33,12 +41,31 @@ class TaskOut(msgspec.Struct):
     title: str
     description: str | None
     completed: bool
+    priority: str
+    due_at: datetime | None
+    tags: list[str]
+    completed_at: datetime | None
     created_at: datetime
     updated_at: datetime
 
 
+def task_out(row: tuple) -> TaskOut:  # type: ignore[type-arg]
+    id_, user, title, description, completed, created, updated, priority, due, tags, completed_at, _ = row
+    return TaskOut(
+        id_, user, title, description, completed, PRIORITIES[priority], due, tags, completed_at, created, updated
+    )
+
+
+def one_task(row: tuple) -> tuple[bytes, list[tuple[bytes, bytes]]]:  # type: ignore[type-arg]
+    return encode(task_out(row)), [*JSON, (b"etag", b'"%d"' % row[-1])]
+
+
+async def in_utc(connection) -> None:  # type: ignore[no-untyped-def]
+    await connection.execute("SET TIME ZONE 'UTC'")
+
+
 pool = AsyncConnectionPool(
-    os.environ["DATABASE_URL"], min_size=10, max_size=10, open=False, kwargs={"autocommit": True}
+    os.environ["DATABASE_URL"], min_size=10, max_size=10, open=False, kwargs={"autocommit": True}, configure=in_utc
 )
 encode = msgspec.json.Encoder().encode
 decode_task = msgspec.json.Decoder(TaskIn).decode
@@ -75,22 +102,38 @@ async def app(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
     user = parts[2]
     async with pool.connection() as connection:
         if len(parts) == 4 and method == "GET":
-            cursor = await connection.execute(LIST, (user,))
-            await respond(send, 200, encode([TaskOut(*row) for row in await cursor.fetchall()]))
+            cursor = await connection.execute(LIST, (user, PAGE))
+            await respond(send, 200, encode([task_out(row) for row in await cursor.fetchall()]))
         elif len(parts) == 4 and method == "POST":
             task = decode_task(await read_body(receive))
             now = datetime.now(UTC)
-            row = (uuid.uuid4(), user, task.title.strip(), task.description, task.completed, now, now)
+            priority = PRIORITIES.index(task.priority)
+            done_at = now if task.completed else None
+            row = (
+                uuid.uuid4(),
+                user,
+                task.title.strip(),
+                task.description,
+                task.completed,
+                now,
+                now,
+                priority,
+                task.due_at,
+                task.tags,
+                done_at,
+                1,
+            )
             await connection.execute(INSERT, row)
-            location = f"/api/{user}/tasks/{row[0]}".encode()
-            await respond(send, 201, encode(TaskOut(*row)), [*JSON, (b"location", location)])
+            body, headers = one_task(row)
+            await respond(send, 201, body, [*headers, (b"location", f"/api/{user}/tasks/{row[0]}".encode())])
         elif len(parts) == 5 and method == "GET":
             cursor = await connection.execute(GET, (user, uuid.UUID(parts[4])))
             row = await cursor.fetchone()
-            await respond(send, 200, encode(TaskOut(*row))) if row else await respond(send, 404)
+            await respond(send, 200, *one_task(row)) if row else await respond(send, 404)
         elif len(parts) == 6 and method == "PATCH":
-            cursor = await connection.execute(TOGGLE, (datetime.now(UTC), user, uuid.UUID(parts[4])))
+            now = datetime.now(UTC)
+            cursor = await connection.execute(TOGGLE, (now, now, user, uuid.UUID(parts[4])))
             row = await cursor.fetchone()
-            await respond(send, 200, encode(TaskOut(*row))) if row else await respond(send, 404)
+            await respond(send, 200, *one_task(row)) if row else await respond(send, 404)
         else:
             await respond(send, 404)

@@ -20,7 +20,7 @@ MAX_BODY_BYTES = 64 * 1024
 # What a browser front end on another origin may send and read (when CORS is on).
 CORS_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 CORS_REQUEST_HEADERS = ["Content-Type", "If-Match", "If-None-Match", "Idempotency-Key", "X-Request-ID"]
-CORS_EXPOSED_HEADERS = ["ETag", "Location", "Link", "X-Request-ID", "Retry-After", "Idempotent-Replayed"]
+CORS_EXPOSED_HEADERS = ["ETag", "Location", "Link", "X-Request-ID", "Retry-After"]
 
 DESCRIPTION = """\
 Keeps each user's todo tasks for web and mobile front ends, scripts and other services. A task \

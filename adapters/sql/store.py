@@ -2,7 +2,6 @@
 run by whichever `Database` drives the server."""
 
 from collections.abc import Sequence
-from dataclasses import astuple
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID
@@ -49,7 +48,8 @@ def _task_or_none(row: Row | None) -> Task | None:
 
 
 def _columns(task: Task, prefix: str = "") -> dict[str, Any]:
-    return {f"{prefix}{name}": value for name, value in zip(_TASK_COLUMNS, astuple(task), strict=True)}
+    """The task's values by column name (the columns are named after the Task's fields)."""
+    return {prefix + name: getattr(task, name) for name in _TASK_COLUMNS}
 
 
 _TASK_COLUMNS = [column.name for column in sql.tasks.c]
