@@ -243,7 +243,7 @@ async def test_create_passes_the_key_and_the_contents_fingerprint_to_the_store(
     await service.create(OWNER, "t", priority="low", idempotency_key="key-1")
 
     expected = TaskContent.parse("t", priority="low").fingerprint()
-    assert store.keys == [(None, expected), ("key-1", expected)]
+    assert store.keys == [(None, ""), ("key-1", expected)]
 
 
 async def test_create_with_a_used_key_and_the_same_content_returns_the_first_task(
