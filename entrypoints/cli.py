@@ -10,7 +10,8 @@ with exit status 69 (EX_UNAVAILABLE) and says why. Each connection attempt is it
 Shutdown: on SIGTERM (or Ctrl-C) uvicorn stops accepting connections, closes idle keep-alive
 connections, and lets the requests in flight finish and answer for up to TODO_SHUTDOWN_TIMEOUT
 seconds (10, inside the 30 s an orchestrator such as Kubernetes waits before SIGKILL); only then
-are stragglers cancelled. The database pool closes after the last request. Exit status 0.
+are stragglers cancelled. The database pool closes after the last request. uvicorn then ends
+the process by the signal it received (exit status 143 for SIGTERM).
 """
 
 import argparse
