@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.errors import FieldError, InvalidInput
-from domain.task import Priority, Task, text_problem
+from domain.task import Priority, Task, in_utc, text_problem
 
 # Case folding as SQLite's LIKE and a "C"-collated Postgres column do it: ASCII letters only.
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
@@ -50,9 +50,8 @@ class TaskFilter:
             if (value := getattr(self, name)) is not None and (problem := text_problem(value))
         ]
         for name in ("due_before", "due_after"):
-            moment = getattr(self, name)
-            if moment is not None and moment.tzinfo is None:
-                errors.append(FieldError(name, "must carry a UTC offset, as RFC 3339 requires"))
+            if (moment := getattr(self, name)) is not None:
+                object.__setattr__(self, name, in_utc(moment, name, errors))
         if errors:
             raise InvalidInput(errors)
 

@@ -54,6 +54,19 @@ def text_problem(value: str) -> str | None:
     return None
 
 
+def in_utc(moment: datetime, field: str, errors: list[FieldError]) -> datetime | None:
+    """The same moment in UTC; a naive time, or one that UTC cannot hold (year 1 or 9999 with an
+    offset), is added to `errors`."""
+    if moment.tzinfo is None:
+        errors.append(FieldError(field, "must carry a UTC offset, as RFC 3339 requires"))
+        return None
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        errors.append(FieldError(field, "is out of range once in UTC"))
+        return None
+
+
 def parse_user_id(raw: str) -> str:
     """Return the owner named by `raw`, an opaque string of 1 to 128 characters."""
     problem = text_problem(raw)
@@ -130,10 +143,7 @@ class TaskContent:
                 errors.extend(error.errors)
                 priority = Priority.NONE
         if due_at is not None:
-            if due_at.tzinfo is None:
-                errors.append(FieldError("due_at", "must carry a UTC offset, as RFC 3339 requires"))
-            else:
-                due_at = due_at.astimezone(UTC)
+            due_at = in_utc(due_at, "due_at", errors)
         parsed_tags = _tags(tags, errors)
         if errors:
             raise InvalidInput(errors)

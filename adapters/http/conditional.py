@@ -2,6 +2,8 @@
 
 from domain.task import Task
 
+MAX_VERSION = 2**31 - 1  # the version column is a 32-bit integer
+
 
 def etag(task: Task) -> str:
     """Strong, and new on every write: the task's version."""
@@ -21,8 +23,10 @@ def versions_allowed(if_match: str | None) -> frozenset[int] | None:
         return None
     versions = set()
     for tag in _tags(if_match):
-        if tag.startswith('"') and tag.endswith('"') and tag[1:-1].isdigit():
-            versions.add(int(tag[1:-1]))
+        digits = tag[1:-1]
+        # A version is a positive 32-bit integer: longer digit strings name no version of any task.
+        if tag[:1] == tag[-1:] == '"' and digits.isdigit() and len(digits) <= 10 and int(digits) <= MAX_VERSION:
+            versions.add(int(digits))
     return frozenset(versions)
 
 

@@ -2,7 +2,7 @@
 
 import base64
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -41,7 +41,7 @@ def _value(sort: SortKey, value: Any) -> Any:
     if sort in (SortKey.CREATED, SortKey.UPDATED, SortKey.DUE) and isinstance(value, str):
         moment = datetime.fromisoformat(value)
         if moment.tzinfo is not None:
-            return moment
+            return moment.astimezone(UTC)
     if sort is SortKey.PRIORITY and isinstance(value, int) and value in tuple(Priority):
         return value
     if sort is SortKey.TITLE and isinstance(value, str) and text_problem(value) is None:
@@ -53,7 +53,7 @@ def decode(cursor: str, query: TaskQuery) -> Position:
     try:
         state = msgspec.json.decode(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)), type=_State)
         position = Position(_value(query.sort, state.value), state.id)
-    except (ValueError, msgspec.DecodeError) as error:
+    except (ValueError, OverflowError, msgspec.DecodeError) as error:
         raise InvalidCursor("the cursor is not one this service made") from error
     if state.query != _query_id(query):
         raise InvalidCursor("the cursor belongs to a query with other filters or another sort")

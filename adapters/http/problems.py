@@ -91,8 +91,14 @@ def _http_error(_: Request[Any, Any, Any], error: HTTPException) -> Response[dic
     # Litestar's own errors: unknown route, wrong method, oversized body, bad path or query parameter.
     errors = None
     if isinstance(error.extra, list):
-        errors = [FieldError(str(item.get("key", "request")), str(item.get("message", ""))) for item in error.extra]
+        errors = [_field_error(item) for item in error.extra]
     return problem(error.status_code, str(error.detail), errors, error.headers)
+
+
+def _field_error(item: dict[str, Any]) -> FieldError:
+    if item.get("key") == "data" and item.get("source") == "body":  # Litestar's name for a missing body
+        return FieldError("body", "a JSON object is required")
+    return FieldError(str(item.get("key", "request")), str(item.get("message", "")))
 
 
 def _unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:

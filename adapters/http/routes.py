@@ -77,18 +77,28 @@ class StrictJSON(MsgspecDTO[Body], Generic[Body]):
 
 
 class OptionalStrictJSON(StrictJSON[Body], Generic[Body]):
-    """As `StrictJSON`, but an empty body means no body at all."""
+    """As `StrictJSON`, but an empty body (or JSON `null`) means no body at all."""
 
     def decode_bytes(self, value: bytes) -> Any:
-        return super().decode_bytes(value) if value.strip() else None
+        return super().decode_bytes(value) if value.strip() not in (b"", b"null") else None
 
 
 def _answer(task: Task, status_code: int = 200, **headers: str) -> Response[TaskOutput]:
     return Response(TaskOutput.of(task), status_code=status_code, headers={"ETag": etag(task), **headers})
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+def _moment(name: str, text: str | None) -> datetime | None:
+    """An RFC 3339 query parameter; without an offset it is taken as UTC."""
+    if text is None:
+        return None
+    try:
+        if text[10:11] not in ("T", "t", " "):  # a date alone is not a date-time
+            raise ValueError(text)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        message = "must be an RFC 3339 date-time such as 2026-12-01T09:00:00Z"
+        raise ValidationException(f"{name} {message}", extra=[{"key": name, "message": message}]) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 class TaskController(Controller):
@@ -105,10 +115,12 @@ class TaskController(Controller):
         priority: Annotated[PriorityLabel | None, QueryParameter(description="only tasks of this priority")] = None,
         tag: Annotated[str | None, QueryParameter(description="only tasks carrying this tag (exact match)")] = None,
         due_before: Annotated[
-            datetime | None, QueryParameter(description="only tasks due strictly before (RFC 3339; no offset: UTC)")
+            str | None,
+            QueryParameter(description="only tasks due strictly before (RFC 3339; no offset: UTC)", format="date-time"),
         ] = None,
         due_after: Annotated[
-            datetime | None, QueryParameter(description="only tasks due strictly after (RFC 3339; no offset: UTC)")
+            str | None,
+            QueryParameter(description="only tasks due strictly after (RFC 3339; no offset: UTC)", format="date-time"),
         ] = None,
         q: Annotated[
             str | None,
@@ -123,7 +135,12 @@ class TaskController(Controller):
         ] = None,
     ) -> Response[list[TaskOutput]]:
         wanted = TaskFilter(
-            completed, None if priority is None else Priority.parse(priority), tag, _utc(due_before), _utc(due_after), q
+            completed,
+            None if priority is None else Priority.parse(priority),
+            tag,
+            _moment("due_before", due_before),
+            _moment("due_after", due_after),
+            q,
         )
         query = TaskQuery(wanted, SortKey(sort.lstrip("-")), sort.startswith("-"), limit)
         if cursor is not None:

@@ -120,8 +120,16 @@ WRONG_COMPLETION = [
     ({}, "completed"),
     ([], "body"),
     (True, "body"),
-    (None, "body"),
 ]
+
+
+def test_a_json_null_completion_body_toggles_like_no_body(client: TestClient) -> None:
+    task = client.post("/api/u/tasks", json={"title": "t"}).json()
+
+    response = client.patch(f"/api/u/tasks/{task['id']}/complete", content=b"null")
+
+    assert response.status_code == 200
+    assert response.json()["completed"] is True
 
 
 @pytest.mark.parametrize(("body", "field"), WRONG_COMPLETION, ids=[json.dumps(body) for body, _ in WRONG_COMPLETION])
