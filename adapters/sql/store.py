@@ -11,11 +11,13 @@ from sqlalchemy.sql import Executable
 
 from adapters.sql import statements as sql
 from domain.errors import IdempotencyKeyReused
-from domain.query import ALL, TaskQuery
+from domain.query import ALL, TaskFilter, TaskQuery
 from domain.task import Task, TaskContent
 
 Row = Sequence[Any]
 IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
+NO_FILTER = TaskFilter()
+FILTER_NAMES = frozenset(sql.FILTERS)
 
 
 class Database(Protocol):
@@ -98,18 +100,17 @@ class SqlTaskStore:
         return msgspec.json.decode(recorded_task, type=Task)
 
     async def list(self, user_id: str, query: TaskQuery = ALL) -> list[Task]:
-        wanted = query.filter
         params: dict[str, Any] = {"owner": user_id, "limit": query.limit}
-        for name in sql.FILTERS:
-            if (value := getattr(wanted, name)) is not None:
-                params[name] = value
-        if wanted.text is not None:
-            params["pattern"] = _like_pattern(params.pop("text"))
+        filters = frozenset()
+        if query.filter != NO_FILTER:
+            params |= {name: value for name in sql.FILTERS if (value := getattr(query.filter, name)) is not None}
+            filters = frozenset(params) & FILTER_NAMES
+            if "text" in params:
+                params["pattern"] = _like_pattern(params.pop("text"))
         after = None
         if query.after is not None:
             after = "value" if query.after.value is not None else "null"
             params |= {"after_value": query.after.value, "after_id": query.after.id}
-        filters = frozenset(name for name in sql.FILTERS if getattr(wanted, name) is not None)
         statement = sql.list_tasks(self.dialect, filters, query.sort, query.descending, after)
         return [_task(row) for row in await self.database.fetch_all(statement, params)]
 
