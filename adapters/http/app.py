@@ -79,7 +79,7 @@ def build_app(
     access_log: bool = True,
 ) -> Litestar:
     app = Litestar(
-        route_handlers=[TaskController, health, ready],
+        route_handlers=[TaskController.bound_to(tasks), health, ready],
         dependencies={"tasks": Provide(lambda: tasks, use_cache=True, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=max_body_bytes,

@@ -6,7 +6,6 @@ from urllib.parse import quote, urlencode
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put
-from litestar.di import NamedDependency
 from litestar.dto import MsgspecDTO
 from litestar.exceptions import ValidationException
 from litestar.openapi.datastructures import ResponseSpec
@@ -102,14 +101,20 @@ def _moment(name: str, text: str | None) -> datetime | None:
 
 
 class TaskController(Controller):
+    """The routes of one TaskService: `bound_to` makes the subclass that serves it."""
+
     path = "/api/{user_id:str}/tasks"
     tags = ("tasks",)
+    tasks: TaskService
+
+    @classmethod
+    def bound_to(cls, tasks: TaskService) -> type["TaskController"]:
+        return type(cls.__name__, (cls,), {"tasks": tasks})
 
     @get("/", responses=LIST_PROBLEMS, summary="List the user's tasks: filtered, sorted, a page at a time")
     async def list_tasks(
         self,
         request: Request[Any, Any, Any],
-        tasks: NamedDependency[TaskService],
         user_id: FromPath[str],
         completed: Annotated[bool | None, QueryParameter(description="only completed, or only open, tasks")] = None,
         priority: Annotated[PriorityLabel | None, QueryParameter(description="only tasks of this priority")] = None,
@@ -151,7 +156,7 @@ class TaskController(Controller):
                 query = TaskQuery(query.filter, query.sort, query.descending, limit, cursors.decode(cursor, query))
             except cursors.InvalidCursor as error:
                 raise ValidationException(str(error), extra=[{"key": "cursor", "message": str(error)}]) from None
-        page = await tasks.list(user_id, query)
+        page = await self.tasks.list(user_id, query)
         headers = {}
         if page.next is not None:
             others = [(name, value) for name, value in request.query_params.multi_items() if name != "cursor"]
@@ -162,7 +167,6 @@ class TaskController(Controller):
     @post("/", responses=CREATE_PROBLEMS, dto=StrictJSON[TaskInput], return_dto=None, summary="Create a task")
     async def create_task(
         self,
-        tasks: NamedDependency[TaskService],
         user_id: FromPath[str],
         data: JSONBody[TaskInput],
         idempotency_key: Annotated[
@@ -174,7 +178,7 @@ class TaskController(Controller):
             ),
         ] = None,
     ) -> Response[TaskOutput]:
-        task = await tasks.create(
+        task = await self.tasks.create(
             user_id,
             data.title,
             data.description,
@@ -189,7 +193,6 @@ class TaskController(Controller):
     @get("/{task_id:str}", responses=GET_ANSWERS, summary="Read one task")
     async def get_task(
         self,
-        tasks: NamedDependency[TaskService],
         user_id: FromPath[str],
         task_id: FromPath[str],
         if_none_match: Annotated[
@@ -197,7 +200,7 @@ class TaskController(Controller):
             HeaderParameter(name="If-None-Match", description="304 if the task still has this ETag", required=False),
         ] = None,
     ) -> Response[TaskOutput]:
-        task = await tasks.get(user_id, task_id)
+        task = await self.tasks.get(user_id, task_id)
         if not_modified(task, if_none_match):
             return Response(None, status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": etag(task)})  # type: ignore[arg-type]
         return _answer(task)
@@ -211,13 +214,12 @@ class TaskController(Controller):
     )
     async def replace_task(
         self,
-        tasks: NamedDependency[TaskService],
         user_id: FromPath[str],
         task_id: FromPath[str],
         data: JSONBody[TaskInput],
         if_match: IfMatch = None,
     ) -> Response[TaskOutput]:
-        task = await tasks.replace(
+        task = await self.tasks.replace(
             user_id,
             task_id,
             data.title,
@@ -239,13 +241,12 @@ class TaskController(Controller):
     )
     async def update_task(
         self,
-        tasks: NamedDependency[TaskService],
         user_id: FromPath[str],
         task_id: FromPath[str],
         data: JSONBody[TaskPatch],
         if_match: IfMatch = None,
     ) -> Response[TaskOutput]:
-        return _answer(await tasks.update(user_id, task_id, data.changes(), versions_allowed(if_match)))
+        return _answer(await self.tasks.update(user_id, task_id, data.changes(), versions_allowed(if_match)))
 
     @delete(
         "/{task_id:str}",
@@ -255,12 +256,11 @@ class TaskController(Controller):
     )
     async def delete_task(
         self,
-        tasks: NamedDependency[TaskService],
         user_id: FromPath[str],
         task_id: FromPath[str],
         if_match: IfMatch = None,
     ) -> None:
-        await tasks.delete(user_id, task_id, versions_allowed(if_match))
+        await self.tasks.delete(user_id, task_id, versions_allowed(if_match))
 
     @patch(
         "/{task_id:str}/complete",
@@ -271,7 +271,6 @@ class TaskController(Controller):
     )
     async def complete_task(
         self,
-        tasks: NamedDependency[TaskService],
         user_id: FromPath[str],
         task_id: FromPath[str],
         data: JSONBody[CompletionInput | None] = None,
@@ -279,5 +278,5 @@ class TaskController(Controller):
     ) -> Response[TaskOutput]:
         allowed = versions_allowed(if_match)
         if data is None:
-            return _answer(await tasks.toggle_completion(user_id, task_id, allowed))
-        return _answer(await tasks.set_completion(user_id, task_id, data.completed, allowed))
+            return _answer(await self.tasks.toggle_completion(user_id, task_id, allowed))
+        return _answer(await self.tasks.set_completion(user_id, task_id, data.completed, allowed))
