@@ -23,6 +23,7 @@ TOGGLE = (
 )
 INSERT = f"INSERT INTO tasks ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 PRIORITIES = ("none", "low", "medium", "high")
+POOL_SIZE = int(os.environ.get("TODO_DB_POOL_SIZE", "10"))  # the service's setting, so both pool alike
 PAGE = 101  # the service asks for one more task than its default page of 100, to know if more follow
 
 
@@ -65,7 +66,12 @@ async def in_utc(connection) -> None:  # type: ignore[no-untyped-def]
 
 
 pool = AsyncConnectionPool(
-    os.environ["DATABASE_URL"], min_size=10, max_size=10, open=False, kwargs={"autocommit": True}, configure=in_utc
+    os.environ["DATABASE_URL"],
+    min_size=POOL_SIZE,
+    max_size=POOL_SIZE,
+    open=False,
+    kwargs={"autocommit": True},
+    configure=in_utc,
 )
 encode = msgspec.json.Encoder().encode
 decode_task = msgspec.json.Decoder(TaskIn).decode
