@@ -5,7 +5,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from urllib.parse import quote, urlencode
 
 import msgspec
-from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.dto import MsgspecDTO
 from litestar.exceptions import ValidationException
 from litestar.openapi.datastructures import ResponseSpec
@@ -13,6 +13,7 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_304_NOT_MODIFIED
 
 from adapters.http import cursors
+from adapters.http.answers import JSONAnswer
 from adapters.http.conditional import etag, not_modified, versions_allowed
 from adapters.http.openapi import problem_responses
 from adapters.http.schemas import CompletionInput, PriorityLabel, TaskInput, TaskOutput, TaskPatch
@@ -82,8 +83,8 @@ class OptionalStrictJSON(StrictJSON[Body], Generic[Body]):
         return super().decode_bytes(value) if value.strip() not in (b"", b"null") else None
 
 
-def _answer(task: Task, status_code: int = 200, **headers: str) -> Response[TaskOutput]:
-    return Response(TaskOutput.of(task), status_code=status_code, headers={"ETag": etag(task), **headers})
+def _answer(task: Task, status_code: int = 200, **headers: str) -> JSONAnswer[TaskOutput]:
+    return JSONAnswer(TaskOutput.of(task), status_code=status_code, headers={"ETag": etag(task), **headers})
 
 
 def _moment(name: str, text: str | None) -> datetime | None:
@@ -138,7 +139,7 @@ class TaskController(Controller):
         cursor: Annotated[
             str | None, QueryParameter(description='from the previous page\'s `Link: rel="next"`')
         ] = None,
-    ) -> Response[list[TaskOutput]]:
+    ) -> JSONAnswer[list[TaskOutput]]:
         if request.scope["query_string"]:
             wanted = TaskFilter(
                 completed,
@@ -162,7 +163,7 @@ class TaskController(Controller):
             others = [(name, value) for name, value in request.query_params.multi_items() if name != "cursor"]
             following = urlencode([*others, ("cursor", cursors.encode(query, page.next))])
             headers["Link"] = f'<{quote(request.url.path)}?{following}>; rel="next"'
-        return Response([TaskOutput.of(task) for task in page.tasks], headers=headers)
+        return JSONAnswer([TaskOutput.of(task) for task in page.tasks], headers=headers)
 
     @post("/", responses=CREATE_PROBLEMS, dto=StrictJSON[TaskInput], return_dto=None, summary="Create a task")
     async def create_task(
@@ -177,7 +178,7 @@ class TaskController(Controller):
                 required=False,
             ),
         ] = None,
-    ) -> Response[TaskOutput]:
+    ) -> JSONAnswer[TaskOutput]:
         task = await self.tasks.create(
             user_id,
             data.title,
@@ -199,10 +200,10 @@ class TaskController(Controller):
             str | None,
             HeaderParameter(name="If-None-Match", description="304 if the task still has this ETag", required=False),
         ] = None,
-    ) -> Response[TaskOutput]:
+    ) -> JSONAnswer[TaskOutput]:
         task = await self.tasks.get(user_id, task_id)
         if not_modified(task, if_none_match):
-            return Response(None, status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": etag(task)})  # type: ignore[arg-type]
+            return JSONAnswer(None, status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": etag(task)})  # type: ignore[arg-type]
         return _answer(task)
 
     @put(
@@ -218,7 +219,7 @@ class TaskController(Controller):
         task_id: FromPath[str],
         data: JSONBody[TaskInput],
         if_match: IfMatch = None,
-    ) -> Response[TaskOutput]:
+    ) -> JSONAnswer[TaskOutput]:
         task = await self.tasks.replace(
             user_id,
             task_id,
@@ -245,7 +246,7 @@ class TaskController(Controller):
         task_id: FromPath[str],
         data: JSONBody[TaskPatch],
         if_match: IfMatch = None,
-    ) -> Response[TaskOutput]:
+    ) -> JSONAnswer[TaskOutput]:
         return _answer(await self.tasks.update(user_id, task_id, data.changes(), versions_allowed(if_match)))
 
     @delete(
@@ -275,7 +276,7 @@ class TaskController(Controller):
         task_id: FromPath[str],
         data: JSONBody[CompletionInput | None] = None,
         if_match: IfMatch = None,
-    ) -> Response[TaskOutput]:
+    ) -> JSONAnswer[TaskOutput]:
         allowed = versions_allowed(if_match)
         if data is None:
             return _answer(await self.tasks.toggle_completion(user_id, task_id, allowed))

@@ -96,6 +96,15 @@ def _hung_up(connection: Connection) -> bool:
     return bool(poller.poll(0))
 
 
+def _raise_unless_retried(error: psycopg.Error, connection: Connection, retry: bool) -> None:
+    """After a failed statement: return to try it once more, or raise what the request should see."""
+    if isinstance(error, psycopg.InterfaceError) and not connection.closed:
+        raise error  # misuse of a healthy connection: a bug, not an outage
+    if not (retry and connection.closed):
+        raise StoreUnavailable(str(error)) from error
+    log.warning("connection lost during a read, trying it once more: %s", error)
+
+
 def _is_read(statement: Executable) -> bool:
     if isinstance(statement, Select):
         return True
@@ -123,7 +132,7 @@ class PsycopgDatabase:
             },
             configure=_in_utc,
         )
-        self._sql: dict[Executable, str] = {}
+        self._sql: dict[Executable, tuple[str, bool]] = {}
         self._in_use = 0  # connections out of the pool
 
     async def fetch_all(self, statement: Executable, params: dict[str, Any]) -> list[Row]:
@@ -139,7 +148,7 @@ class PsycopgDatabase:
         async def in_transaction(connection: Connection) -> Row | None:
             async with connection.transaction():
                 for statement, params in steps:
-                    cursor = await connection.execute(self._compiled(statement), params)
+                    cursor = await connection.execute(self._compiled(statement)[0], params)
                 return await cursor.fetchone()
 
         return await self._with_connection(in_transaction)
@@ -158,35 +167,37 @@ class PsycopgDatabase:
     async def _run(
         self, statement: Executable, params: dict[str, Any], fetch: Callable[..., Awaitable[Any]] | None
     ) -> Any:
-        async def one_statement(connection: Connection) -> Any:
-            cursor = await connection.execute(self._compiled(statement), params)
-            return None if fetch is None else await fetch(cursor)
-
-        return await self._using(one_statement, retry=_is_read(statement))
-
-    async def _with_connection(self, work: Callable[[Connection], Awaitable[T]]) -> T:
-        """Run `work` on a pooled connection; never retried once sent (it may write)."""
-        return await self._using(work, retry=False)
-
-    async def _using(self, work: Callable[[Connection], Awaitable[T]], retry: bool) -> T:
+        sql, is_read = self._compiled(statement)
         deadline = monotonic() + self.timeout
         for attempt in (1, 2):
             connection = await self._connection(deadline)
             self._in_use += 1
             try:
-                return await work(connection)
+                cursor = await connection.execute(sql, params)
+                return None if fetch is None else await fetch(cursor)
             except (psycopg.OperationalError, psycopg.InterfaceError) as error:
-                if isinstance(error, psycopg.InterfaceError) and not connection.closed:
-                    raise  # misuse of a healthy connection: a bug, not an outage
-                if not (retry and attempt == 1 and connection.closed):
-                    raise StoreUnavailable(str(error)) from error
-                log.warning("connection lost during a read, trying it once more: %s", error)
+                _raise_unless_retried(error, connection, retry=is_read and attempt == 1)
             finally:
-                try:
-                    await self.pool.putconn(connection)  # the pool discards it if it is closed
-                finally:
-                    self._in_use -= 1
+                await self._release(connection)
         raise AssertionError("unreachable: the second attempt returns or raises")
+
+    async def _with_connection(self, work: Callable[[Connection], Awaitable[T]]) -> T:
+        """Run `work` on a pooled connection; never retried once sent (it may write)."""
+        connection = await self._connection(monotonic() + self.timeout)
+        self._in_use += 1
+        try:
+            return await work(connection)
+        except (psycopg.OperationalError, psycopg.InterfaceError) as error:
+            _raise_unless_retried(error, connection, retry=False)
+            raise AssertionError("unreachable: never retried") from error
+        finally:
+            await self._release(connection)
+
+    async def _release(self, connection: Connection) -> None:
+        try:
+            await self.pool.putconn(connection)  # the pool discards it if it is closed
+        finally:
+            self._in_use -= 1
 
     async def _connection(self, deadline: float) -> Connection:
         """A pooled connection the server has not hung up on, or StoreUnavailable by the deadline."""
@@ -202,7 +213,8 @@ class PsycopgDatabase:
             await self.pool.putconn(connection)
         raise StoreUnavailable("the server closed every connection handed out")
 
-    def _compiled(self, statement: Executable) -> str:
-        if (sql := self._sql.get(statement)) is None:
-            sql = self._sql[statement] = str(statement.compile(dialect=_dialect))
-        return sql
+    def _compiled(self, statement: Executable) -> tuple[str, bool]:
+        """The statement's SQL, compiled once, and whether it only reads (and so may be retried)."""
+        if (compiled := self._sql.get(statement)) is None:
+            compiled = self._sql[statement] = (str(statement.compile(dialect=_dialect)), _is_read(statement))
+        return compiled
