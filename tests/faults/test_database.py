@@ -118,15 +118,70 @@ async def test_connections_the_server_closed_while_idle_are_dropped_before_a_wri
 
 
 @pytest.mark.anyio
+@pytest.mark.postgres
+async def test_requests_beyond_the_pool_wait_their_turn_and_all_succeed(database: tuple[PsycopgDatabase, str]) -> None:
+    db, _ = database  # 3 connections
+
+    started = time.monotonic()
+    rows = await asyncio.gather(*(db.fetch_one(SLOW_READ, {}) for _ in range(7)))
+
+    assert [row[0] for row in rows] == [7] * 7  # type: ignore[index]
+    assert 1.4 < time.monotonic() - started < 2.9  # three waves of 0.5 s: never more than 3 at once
+    assert db._in_use == 0
+
+
+@pytest.mark.anyio
+@pytest.mark.postgres
+async def test_a_request_that_finds_no_free_connection_in_time_is_503(probe_database: str) -> None:
+    db = PsycopgDatabase(probe_database, pool_size=1, timeout=0.3)
+    await db.open()
+    try:
+        holder = asyncio.ensure_future(db.fetch_one(SLOW_READ, {}))  # holds the one connection for 0.5 s
+        await asyncio.sleep(0.1)
+        started = time.monotonic()
+        with pytest.raises(StoreUnavailable, match="no database connection was free within 0.3 s"):
+            await db.fetch_one(text("SELECT 1"), {})
+        assert 0.25 < time.monotonic() - started < 0.45
+
+        assert (await holder)[0] == 7  # type: ignore[index]
+        assert (await db.fetch_one(text("SELECT 1"), {}))[0] == 1  # type: ignore[index]
+    finally:
+        await db.close()
+
+
+@pytest.mark.anyio
+@pytest.mark.postgres
+async def test_a_request_cancelled_while_waiting_for_a_connection_gives_its_turn_back(
+    database: tuple[PsycopgDatabase, str],
+) -> None:
+    db, _ = database  # 3 connections
+    holders = [asyncio.ensure_future(db.fetch_one(SLOW_READ, {})) for _ in range(3)]
+    await asyncio.sleep(0.1)
+    waiter = asyncio.ensure_future(db.fetch_one(SLOW_READ, {}))
+    await asyncio.sleep(0.1)
+    waiter.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    await asyncio.gather(*holders)
+
+    started = time.monotonic()
+    await asyncio.gather(*(db.fetch_one(SLOW_READ, {}) for _ in range(3)))
+    assert time.monotonic() - started < 0.95  # all three turns are back: one wave, not two
+    assert db._in_use == 0
+
+
+@pytest.mark.anyio
 async def test_a_database_that_refuses_connections_is_503_within_the_timeout() -> None:
     db = PsycopgDatabase(f"postgresql://postgres@127.0.0.1:{free_port()}/todo", pool_size=2, timeout=1)
     await db.open()
     try:
-        for statement in (SLOW_READ, WRITE):  # reads and writes alike
+        for statement in (SLOW_READ, WRITE, SLOW_READ):  # reads and writes alike
             started = time.monotonic()
-            with pytest.raises(StoreUnavailable):
+            with pytest.raises(StoreUnavailable) as raised:
                 await db.fetch_one(statement, {})
             assert 0.9 < time.monotonic() - started < 1.5
+            # The pool's own complaint each time: a failed request gave its turn back (else the third waits for one).
+            assert "couldn't get a connection" in str(raised.value)
     finally:
         await db.close()
 
