@@ -18,10 +18,13 @@ def _order(value: Any, task_id: UUID) -> tuple[Any, ...]:
 
 
 class InMemoryTaskStore:
-    """No method suspends between reading and writing, so on one event loop every call is atomic."""
+    """No method suspends between reading and writing, so on one event loop every call is atomic.
+
+    Tasks are kept per owner, so a listing reads only its owner's tasks.
+    """
 
     def __init__(self) -> None:
-        self._tasks: dict[UUID, Task] = {}
+        self._tasks: dict[str, dict[UUID, Task]] = {}
         self._keys: dict[tuple[str, str], tuple[str, Task]] = {}
 
     async def add(self, task: Task, idempotency_key: str | None = None, fingerprint: str = "") -> Task:
@@ -32,7 +35,7 @@ class InMemoryTaskStore:
                     raise IdempotencyKeyReused(idempotency_key)
                 return recorded[1]
             self._keys[task.user_id, idempotency_key] = (fingerprint, task)
-        self._tasks[task.id] = task
+        self._keep(task)
         return task
 
     async def list(self, user_id: str, query: TaskQuery = ALL) -> list[Task]:
@@ -41,7 +44,7 @@ class InMemoryTaskStore:
         def order(task: Task) -> tuple[Any, ...]:
             return _order(getattr(task, attribute), task.id)
 
-        found = [t for t in self._tasks.values() if t.user_id == user_id and query.filter.matches(t)]
+        found = [t for t in self._tasks.get(user_id, {}).values() if query.filter.matches(t)]
         if query.after is not None:
             edge = _order(query.after.value, query.after.id)
             found = [t for t in found if (order(t) < edge if query.descending else order(t) > edge)]
@@ -49,8 +52,7 @@ class InMemoryTaskStore:
         return found[: query.limit]
 
     async def get(self, user_id: str, task_id: UUID) -> Task | None:
-        task = self._tasks.get(task_id)
-        return task if task is not None and task.user_id == user_id else None
+        return self._tasks.get(user_id, {}).get(task_id)
 
     async def replace(
         self, user_id: str, task_id: UUID, content: TaskContent, now: datetime, expected_version: int | None = None
@@ -62,7 +64,7 @@ class InMemoryTaskStore:
     async def delete(self, user_id: str, task_id: UUID, expected_version: int | None = None) -> bool:
         if self._at_version(user_id, task_id, expected_version) is None:
             return False
-        del self._tasks[task_id]
+        del self._tasks[user_id][task_id]
         return True
 
     async def toggle_completion(
@@ -89,11 +91,11 @@ class InMemoryTaskStore:
         return None
 
     def _at_version(self, user_id: str, task_id: UUID, expected_version: int | None) -> Task | None:
-        task = self._tasks.get(task_id)
-        if task is None or task.user_id != user_id:
+        task = self._tasks.get(user_id, {}).get(task_id)
+        if task is None:
             return None
         return task if expected_version in (None, task.version) else None
 
     def _keep(self, task: Task) -> Task:
-        self._tasks[task.id] = task
+        self._tasks.setdefault(task.user_id, {})[task.id] = task
         return task
