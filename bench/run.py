@@ -179,7 +179,7 @@ def rss_mib(pid: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
-    parser.add_argument("--rounds", type=int, default=2, help="A B rounds per scenario")
+    parser.add_argument("--rounds", type=int, default=3, help="A B rounds per scenario")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--scenarios", nargs="+", default=SCENARIOS, choices=SCENARIOS)
     parser.add_argument("--skip-workers", action="store_true", help="skip the 1 vs 2 worker comparison")

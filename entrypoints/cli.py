@@ -28,6 +28,7 @@ import uvicorn
 
 from adapters.sql.migrate import downgrade, upgrade
 from entrypoints.settings import Settings
+from entrypoints.workers import serve_workers
 
 log = logging.getLogger("todo")
 
@@ -133,12 +134,14 @@ def main(argv: list[str] | None = None) -> None:
     if args.access_log is not None:
         # The app writes its own structured access log; the workers read this when they build it.
         os.environ["TODO_ACCESS_LOG"] = "true" if args.access_log else "false"
-    uvicorn.run(
-        "entrypoints.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        access_log=False,  # uvicorn's own line per request: never, the app's log replaces it
-        timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout),
-    )
+    options = {
+        "factory": True,
+        "host": args.host,
+        "port": args.port,
+        "access_log": False,  # uvicorn's own line per request: never, the app's log replaces it
+        "timeout_graceful_shutdown": math.ceil(settings.shutdown_timeout),
+    }
+    app = "entrypoints.app:create_app"
+    if args.workers > 1:
+        sys.exit(serve_workers(uvicorn.Config(app, workers=args.workers, **options), args.workers))  # type: ignore[arg-type]
+    uvicorn.run(app, **options)  # type: ignore[arg-type]
