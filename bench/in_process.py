@@ -67,9 +67,11 @@ async def _best_microseconds(call: Call, method: str, path: str, body: bytes, co
 
 async def main() -> None:
     app = create_app(Settings.from_env({"DATABASE_URL": "memory://", "TODO_ACCESS_LOG": "false"}))
-    for hook in app.on_startup:
-        await hook()
-    call = _caller(app)
+    async with app.lifespan():
+        await _measure(_caller(app))
+
+
+async def _measure(call: Call) -> None:
     ids = []
     for number in range(20):
         sent = await call("POST", "/api/user-1/tasks", b'{"title": "task %d", "description": "seeded"}' % number)

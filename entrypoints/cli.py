@@ -143,5 +143,5 @@ def main(argv: list[str] | None = None) -> None:
     }
     app = "entrypoints.app:create_app"
     if args.workers > 1:
-        sys.exit(serve_workers(uvicorn.Config(app, workers=args.workers, **options), args.workers))  # type: ignore[arg-type]
-    uvicorn.run(app, **options)  # type: ignore[arg-type]
+        sys.exit(serve_workers(uvicorn.Config(app, workers=args.workers, **options), args.workers))
+    uvicorn.run(app, **options)

@@ -39,7 +39,7 @@ class ReadyAnswer:
 class JSONAnswer(Response[T]):
     """A `Response` of JSON (or of no body, for 204 and 304) made ready in one step."""
 
-    def to_asgi_response(  # type: ignore[override]
+    def to_asgi_response(
         self,
         app: Any,
         request: Any,
