@@ -12,8 +12,9 @@ and never an unbounded wait:
 - A request waits at most `timeout` seconds (TODO_DB_TIMEOUT) for a connection, its one retry
   included. While every connection is out, requests queue on a semaphore with one turn per
   connection, in arrival order, rather than in the pool's own queue, which costs far more per
-  waiting request (under load, most of them wait). New connections give up after `connect_timeout` seconds (the same timeout, unless the
-  URL or PGCONNECT_TIMEOUT sets it), so the pool never sits on a host that does not answer.
+  waiting request (under load, most of them wait). New connections give up after
+  `connect_timeout` seconds (the same timeout, unless the URL or PGCONNECT_TIMEOUT sets it), so the
+  pool never sits on a host that does not answer.
 - A connection that failed is closed (libpq marks it BAD), and the pool discards a BAD connection
   when it is returned and opens a replacement in the background, retrying 1 s, then 2 s later; a
   slot that has failed for RECONNECT_WINDOW seconds is given up and the next waiting request starts
