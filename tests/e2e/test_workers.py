@@ -35,14 +35,28 @@ def _workers(server: Server) -> list[int]:
     return sorted(children)
 
 
-def _established_by_process(port: int) -> Counter[int]:
-    """How many established connections on `port` each process holds open."""
+def _sockets(port: int, state: str) -> set[str]:
+    """The inodes of the TCP sockets on local `port` in `state` (01: established, 0A: listening)."""
     inodes = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         for line in Path(table).read_text().splitlines()[1:]:
             fields = line.split()
-            if int(fields[1].rpartition(":")[2], 16) == port and fields[3] == "01":  # 01: ESTABLISHED
+            if int(fields[1].rpartition(":")[2], 16) == port and fields[3] == state:
                 inodes.add(fields[9])
+    return inodes
+
+
+def _wait_until_listening(port: int, sockets: int) -> None:
+    """A worker logs its start-up just before it listens: wait for every worker's socket."""
+    deadline = time.monotonic() + 10
+    while len(_sockets(port, "0A")) < sockets and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(_sockets(port, "0A")) == sockets
+
+
+def _established_by_process(port: int) -> Counter[int]:
+    """How many established connections on `port` each process holds open."""
+    inodes = _sockets(port, "01")
     holders: Counter[int] = Counter()
     for fd in Path("/proc").glob("[0-9]*/fd/*"):
         try:
@@ -68,6 +82,7 @@ def test_connections_opened_together_are_spread_across_both_workers(serve: Serve
     server = serve("memory://", workers=2)
     workers = _workers(server)
     assert len(workers) == 2
+    _wait_until_listening(_port(server), 2)
 
     for _ in range(3):  # with one shared socket, all 32 sometimes landed on one worker
         connections = _open_connections(server, 32)
@@ -84,10 +99,11 @@ def test_a_worker_that_dies_is_replaced_and_the_server_keeps_answering(serve: Se
 
     os.kill(first, signal.SIGKILL)
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and (len(_workers(server)) < 2 or first in _workers(server)):
+    workers = [first, second]
+    while time.monotonic() < deadline and (first in workers or len(workers) < 2):
         time.sleep(0.1)
-    replacement = set(_workers(server)) - {second}
-    assert len(replacement) == 1 and first not in replacement
+        workers = _workers(server)
+    assert second in workers and first not in workers and len(workers) == 2  # the killed one, replaced
 
     while time.monotonic() < deadline and server.output().count("Application startup complete.") < 3:
         time.sleep(0.1)
