@@ -27,6 +27,7 @@ import sqlalchemy.exc
 import uvicorn
 
 from adapters.sql.migrate import downgrade, upgrade
+from adapters.sql.psycopg_database import connect_timeout
 from entrypoints.settings import Settings
 from entrypoints.workers import serve_workers
 
@@ -44,20 +45,20 @@ class DatabaseUnreachable(Exception):
 def migrate(settings: Settings, downgrade_to: str | None = None) -> None:
     if settings.store_kind == "memory":
         return
-    url = settings.sqlalchemy_url
-    if settings.store_kind == "postgres":
-        url = _with_connect_timeout(url, settings.db_timeout)
+    url = _migration_url(settings)
     if downgrade_to:
         downgrade(url, downgrade_to)
     else:
         upgrade(url)
 
 
-def _with_connect_timeout(url: str, seconds: float) -> str:
-    """Without one, libpq waits for a host that does not answer as long as the OS does (minutes)."""
-    if "connect_timeout=" in url or os.environ.get("PGCONNECT_TIMEOUT"):
+def _migration_url(settings: Settings) -> str:
+    """SQLAlchemy's URL, on Postgres with the same bound on connecting as the service's pool."""
+    url = settings.sqlalchemy_url
+    if settings.store_kind != "postgres":
         return url
-    return f"{url}{'&' if '?' in url else '?'}connect_timeout={max(2, math.ceil(seconds))}"
+    bound = connect_timeout(settings.libpq_url, settings.db_timeout)
+    return url if bound is None else f"{url}{'&' if '?' in url else '?'}connect_timeout={bound}"
 
 
 def _one_line(error: BaseException) -> str:

@@ -52,6 +52,7 @@ from typing import Any, TypeVar
 
 import psycopg
 from psycopg import AsyncCursor
+from psycopg.adapt import Loader
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
@@ -59,6 +60,7 @@ from sqlalchemy.sql import Executable, Select, TextClause
 
 from adapters.sql.store import Row
 from domain.errors import StoreUnavailable
+from domain.task import Priority
 
 log = logging.getLogger(__name__)
 
@@ -73,17 +75,28 @@ RECONNECT_WINDOW = 5.0
 CLOSE_WAIT = 5.0
 
 
-async def _in_utc(connection: Connection) -> None:
+class PriorityLoader(Loader):
+    """Loads a smallint as the task's Priority: `priority` is the schema's only smallint column.
+
+    A dictionary lookup called straight from psycopg's C code: no Python frame per value.
+    """
+
+    load = staticmethod({str(int(priority)).encode(): priority for priority in Priority}.__getitem__)
+
+
+async def _configure(connection: Connection) -> None:
     # timestamptz values then load as UTC datetimes, whatever the server's default zone.
     # PgBouncer tracks TimeZone per client, so this holds through a transaction-mode pooler too.
     await connection.execute("SET TIME ZONE 'UTC'")
+    connection.adapters.register_loader("int2", PriorityLoader)
 
 
-def _connect_timeout(conninfo: str, timeout: float) -> dict[str, Any]:
-    """libpq waits for a new connection as long as the OS lets it unless told: bound it, unless the URL does."""
+def connect_timeout(conninfo: str, timeout: float) -> int | None:
+    """The `connect_timeout` to give libpq, which otherwise waits for a new connection as long as the
+    OS lets it; None when the URL or PGCONNECT_TIMEOUT already bounds it."""
     if "connect_timeout" in conninfo_to_dict(conninfo) or os.environ.get("PGCONNECT_TIMEOUT"):
-        return {}
-    return {"connect_timeout": max(2, math.ceil(timeout))}  # whole seconds; libpq's minimum is 2
+        return None
+    return max(2, math.ceil(timeout))  # whole seconds; libpq's minimum is 2
 
 
 def _hung_up(connection: Connection) -> bool:
@@ -115,10 +128,13 @@ def _is_read(statement: Executable) -> bool:
 
 
 class PsycopgDatabase:
-    def __init__(
-        self, conninfo: str, pool_size: int = 10, prepared_statements: bool = True, timeout: float = 10.0
-    ) -> None:
+    def __init__(self, conninfo: str, *, pool_size: int, timeout: float, prepared_statements: bool = True) -> None:
         self.timeout = timeout
+        # Autocommit: every statement is its own transaction, with no BEGIN/COMMIT round trips.
+        # Prepared statements can be switched off for poolers that cannot carry them.
+        options: dict[str, Any] = {"autocommit": True, "prepare_threshold": 5 if prepared_statements else None}
+        if (seconds := connect_timeout(conninfo, timeout)) is not None:
+            options["connect_timeout"] = seconds
         self.pool = AsyncConnectionPool(
             conninfo,
             min_size=pool_size,
@@ -126,14 +142,8 @@ class PsycopgDatabase:
             timeout=timeout,
             reconnect_timeout=RECONNECT_WINDOW,
             open=False,
-            # Autocommit: every statement is its own transaction, with no BEGIN/COMMIT round trips.
-            # Prepared statements can be switched off for poolers that cannot carry them.
-            kwargs={
-                "autocommit": True,
-                "prepare_threshold": 5 if prepared_statements else None,
-                **_connect_timeout(conninfo, timeout),
-            },
-            configure=_in_utc,
+            kwargs=options,
+            configure=_configure,
         )
         self._sql: dict[Executable, tuple[str, bool]] = {}
         self._in_use = 0  # connections out of the pool

@@ -2,7 +2,7 @@
 run by whichever `Database` drives the server."""
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -11,11 +11,10 @@ from sqlalchemy.sql import Executable
 
 from adapters.sql import statements as sql
 from domain.errors import IdempotencyKeyReused
-from domain.query import ALL, TaskFilter, TaskQuery
-from domain.task import Task, TaskContent
+from domain.query import FIRST_PAGE, TaskFilter, TaskQuery
+from domain.task import EDITABLE_FIELDS, IDEMPOTENCY_KEY_LIFETIME, Task, TaskContent
 
 Row = Sequence[Any]
-IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
 NO_FILTER = TaskFilter()
 FILTER_NAMES = frozenset(sql.FILTERS)
 
@@ -99,7 +98,7 @@ class SqlTaskStore:
             raise IdempotencyKeyReused(idempotency_key)
         return msgspec.json.decode(recorded_task, type=Task)
 
-    async def list(self, user_id: str, query: TaskQuery = ALL) -> list[Task]:
+    async def list(self, user_id: str, query: TaskQuery = FIRST_PAGE) -> list[Task]:
         params: dict[str, Any] = {"owner": user_id, "limit": query.limit}
         filters = frozenset()
         if query.filter != NO_FILTER:
@@ -120,18 +119,9 @@ class SqlTaskStore:
     async def replace(
         self, user_id: str, task_id: UUID, content: TaskContent, now: datetime, expected_version: int | None = None
     ) -> Task | None:
-        params = {
-            "owner": user_id,
-            "task_id": task_id,
-            "expected_version": expected_version,
-            "new_title": content.title,
-            "new_description": content.description,
-            "new_completed": content.completed,
-            "new_priority": content.priority,
-            "new_due_at": content.due_at,
-            "new_tags": list(content.tags),
-            "now": now,
-        }
+        params = {"owner": user_id, "task_id": task_id, "expected_version": expected_version, "now": now}
+        params |= {f"new_{name}": getattr(content, name) for name in EDITABLE_FIELDS}
+        params["new_tags"] = list(content.tags)
         return _task_or_none(await self.database.fetch_one(sql.REPLACE, params))
 
     async def delete(self, user_id: str, task_id: UUID, expected_version: int | None = None) -> bool:

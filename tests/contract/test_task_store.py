@@ -83,6 +83,18 @@ async def test_add_then_get_round_trips_every_field(store: Store, owner: str, fi
     assert is_utc(got.created_at) and is_utc(got.updated_at)
 
 
+async def test_priority_comes_back_as_a_priority_from_every_operation(store: Store, owner: str) -> None:
+    task = await added(store, make_task(owner, priority=Priority.HIGH))
+    replaced = await store.replace(owner, task.id, TaskContent("t", priority=Priority.LOW), LATER)
+    toggled = await store.toggle_completion(owner, task.id, LATER)
+    listed = await store.list(owner)
+    got = await store.get(owner, task.id)
+    assert replaced is not None and toggled is not None and got is not None
+    for loaded in [replaced, toggled, got, *listed]:
+        assert type(loaded.priority) is Priority, loaded
+    assert (replaced.priority, got.priority) == (Priority.LOW, Priority.LOW)
+
+
 async def test_round_trip_keeps_a_128_character_owner(store: Store, owner: str) -> None:
     long_owner = owner.ljust(128, "x")
     task = await added(store, make_task(long_owner))

@@ -14,6 +14,7 @@ from domain.task import (
     Priority,
     Task,
     TaskContent,
+    TaskDraft,
     parse_idempotency_key,
 )
 
@@ -28,7 +29,7 @@ def fields(error: pytest.ExceptionInfo[InvalidInput]) -> set[str]:
 
 
 def task_with(**content: Any) -> Task:
-    return Task.create("u", TaskContent.parse(**({"title": "t"} | content)), NOW)
+    return Task.create("u", TaskDraft(**{"title": "t"} | content).checked(), NOW)
 
 
 # --- priority -------------------------------------------------------------------------------
@@ -41,7 +42,7 @@ def task_with(**content: Any) -> Task:
 def test_priority_labels_parse_and_print_both_ways(label: str, priority: Priority) -> None:
     assert Priority.parse(label) is priority
     assert priority.label == label
-    assert TaskContent.parse("t", priority=label).priority is priority
+    assert TaskDraft("t", priority=label).checked().priority is priority
 
 
 def test_priorities_are_stored_as_0_to_3_and_ordered() -> None:
@@ -52,13 +53,13 @@ def test_priorities_are_stored_as_0_to_3_and_ordered() -> None:
 @pytest.mark.parametrize("label", ["urgent", "", " high", "3", "critical", "nONE "])
 def test_an_unknown_priority_names_the_field(label: str) -> None:
     with pytest.raises(InvalidInput) as error:
-        TaskContent.parse("t", priority=label)
+        TaskDraft("t", priority=label).checked()
     assert fields(error) == {"priority"}
     assert "none, low, medium, high" in error.value.errors[0].message
 
 
 def test_priority_defaults_to_none() -> None:
-    assert TaskContent.parse("t").priority is Priority.NONE
+    assert TaskDraft("t").checked().priority is Priority.NONE
 
 
 # --- due date -------------------------------------------------------------------------------
@@ -66,14 +67,14 @@ def test_priority_defaults_to_none() -> None:
 
 def test_due_at_without_an_offset_is_rejected() -> None:
     with pytest.raises(InvalidInput) as error:
-        TaskContent.parse("t", due_at=datetime(2026, 2, 1, 12, 0))
+        TaskDraft("t", due_at=datetime(2026, 2, 1, 12, 0)).checked()
     assert fields(error) == {"due_at"}
 
 
 def test_due_at_with_an_offset_is_kept_as_the_same_instant_in_utc() -> None:
     local = datetime(2026, 2, 1, 14, 30, 0, 1, tzinfo=timezone(timedelta(hours=2, minutes=30)))
 
-    due = TaskContent.parse("t", due_at=local).due_at
+    due = TaskDraft("t", due_at=local).checked().due_at
 
     assert due == local
     assert due is not None and due.utcoffset() == timedelta(0)
@@ -81,54 +82,54 @@ def test_due_at_with_an_offset_is_kept_as_the_same_instant_in_utc() -> None:
 
 
 def test_due_at_is_optional() -> None:
-    assert TaskContent.parse("t").due_at is None
+    assert TaskDraft("t").checked().due_at is None
 
 
 # --- tags -----------------------------------------------------------------------------------
 
 
 def test_tags_are_trimmed_and_repeats_dropped_in_the_order_given() -> None:
-    content = TaskContent.parse("t", tags=[" work ", "home", "work", "\thome\n", "errand"])
+    content = TaskDraft("t", tags=[" work ", "home", "work", "\thome\n", "errand"]).checked()
     assert content.tags == ("work", "home", "errand")
 
 
 def test_tags_differing_only_in_case_are_distinct() -> None:
-    assert TaskContent.parse("t", tags=["Home", "home"]).tags == ("Home", "home")
+    assert TaskDraft("t", tags=["Home", "home"]).checked().tags == ("Home", "home")
 
 
 def test_twenty_tags_of_forty_characters_are_accepted() -> None:
     tags = [f"{n:02d}" + "x" * (MAX_TAG_LENGTH - 2) for n in range(MAX_TAGS)]
-    assert TaskContent.parse("t", tags=tags).tags == tuple(tags)
+    assert TaskDraft("t", tags=tags).checked().tags == tuple(tags)
 
 
 def test_twenty_one_tags_are_rejected() -> None:
     with pytest.raises(InvalidInput) as error:
-        TaskContent.parse("t", tags=[f"tag {n}" for n in range(MAX_TAGS + 1)])
+        TaskDraft("t", tags=[f"tag {n}" for n in range(MAX_TAGS + 1)]).checked()
     assert fields(error) == {"tags"}
 
 
 def test_the_tag_limit_counts_tags_after_repeats_are_dropped() -> None:
     tags = [f"tag {n}" for n in range(MAX_TAGS)] + ["tag 0", " tag 1 "]
-    assert len(TaskContent.parse("t", tags=tags).tags) == MAX_TAGS
+    assert len(TaskDraft("t", tags=tags).checked().tags) == MAX_TAGS
 
 
 def test_a_tag_of_41_characters_is_rejected_but_40_after_trimming_is_fine() -> None:
-    assert TaskContent.parse("t", tags=["  " + "x" * 40 + "  "]).tags == ("x" * 40,)
+    assert TaskDraft("t", tags=["  " + "x" * 40 + "  "]).checked().tags == ("x" * 40,)
     with pytest.raises(InvalidInput) as error:
-        TaskContent.parse("t", tags=["x" * 41])
+        TaskDraft("t", tags=["x" * 41]).checked()
     assert fields(error) == {"tags"}
 
 
 @pytest.mark.parametrize("tag", ["", "   ", "\t\n", "a\x00b", "\ud800"])
 def test_an_empty_blank_or_unstorable_tag_is_rejected(tag: str) -> None:
     with pytest.raises(InvalidInput) as error:
-        TaskContent.parse("t", tags=["fine", tag])
+        TaskDraft("t", tags=["fine", tag]).checked()
     assert fields(error) == {"tags"}
 
 
 def test_every_offending_field_is_listed_at_once_including_the_new_ones() -> None:
     with pytest.raises(InvalidInput) as error:
-        TaskContent.parse(" ", "d" * 1001, priority="urgent", due_at=datetime(2026, 1, 1), tags=["x" * 41])
+        TaskDraft(" ", "d" * 1001, priority="urgent", due_at=datetime(2026, 1, 1), tags=["x" * 41]).checked()
     assert fields(error) == {"title", "description", "priority", "due_at", "tags"}
 
 
@@ -174,7 +175,7 @@ COMPLETED_AT_RULES = {
 def test_with_content_keeps_sets_or_clears_completed_at(
     before: bool, after: bool, completed_at: datetime | None
 ) -> None:
-    changed = task_with(completed=before).with_content(TaskContent.parse("new", completed=after), LATER)
+    changed = task_with(completed=before).with_content(TaskDraft("new", completed=after).checked(), LATER)
 
     assert (changed.completed, changed.completed_at, changed.version, changed.updated_at) == (
         after,
@@ -186,7 +187,7 @@ def test_with_content_keeps_sets_or_clears_completed_at(
 
 def test_with_content_does_not_change_the_original() -> None:
     task = task_with(tags=["a"])
-    task.with_content(TaskContent.parse("new", tags=["b"]), LATER)
+    task.with_content(TaskDraft("new", tags=["b"]).checked(), LATER)
     assert (task.title, task.tags, task.version) == ("t", ["a"], 1)
 
 
@@ -274,13 +275,13 @@ BASE: dict[str, Any] = {
 
 
 def test_the_same_content_has_the_same_fingerprint() -> None:
-    assert TaskContent.parse(**BASE).fingerprint() == TaskContent.parse(**BASE).fingerprint()
-    assert len(TaskContent.parse(**BASE).fingerprint()) == 64
+    assert TaskDraft(**BASE).checked().fingerprint() == TaskDraft(**BASE).checked().fingerprint()
+    assert len(TaskDraft(**BASE).checked().fingerprint()) == 64
 
 
 def test_content_that_parses_alike_has_the_same_fingerprint() -> None:
     same = BASE | {"title": "  t ", "tags": ["a", " b", "a"], "due_at": DUE.astimezone(timezone(timedelta(hours=-7)))}
-    assert TaskContent.parse(**same).fingerprint() == TaskContent.parse(**BASE).fingerprint()
+    assert TaskDraft(**same).checked().fingerprint() == TaskDraft(**BASE).checked().fingerprint()
 
 
 DIFFERENT: dict[str, dict[str, Any]] = {
@@ -301,16 +302,16 @@ DIFFERENT: dict[str, dict[str, Any]] = {
 
 @pytest.mark.parametrize("change", DIFFERENT.values(), ids=DIFFERENT.keys())
 def test_different_content_has_a_different_fingerprint(change: dict[str, Any]) -> None:
-    base = TaskContent.parse(**BASE)
-    other = TaskContent.parse(**(BASE | change))
+    base = TaskDraft(**BASE).checked()
+    other = TaskDraft(**BASE | change).checked()
     assert other != base
     assert other.fingerprint() != base.fingerprint()
 
 
 def test_a_null_description_and_an_empty_one_are_different_requests() -> None:
     """Idempotency: a replay with `"description": ""` after `null` is another body, so it must not match."""
-    absent = TaskContent.parse("t", None)
-    empty = TaskContent.parse("t", "")
+    absent = TaskDraft("t", None).checked()
+    empty = TaskDraft("t", "").checked()
     assert absent != empty
     assert absent.fingerprint() != empty.fingerprint()
 
@@ -357,7 +358,7 @@ def test_a_filter_accepts_aware_moments_in_any_zone() -> None:
 
 SUBJECT = Task.create(
     "u",
-    TaskContent.parse("Buy Milk", "From the corner SHOP", False, "medium", DUE, ["home", "Errand"]),
+    TaskDraft("Buy Milk", "From the corner SHOP", False, "medium", DUE, ["home", "Errand"]).checked(),
     NOW,
 )
 
@@ -455,7 +456,7 @@ def test_a_query_defaults_to_the_first_100_oldest_first() -> None:
 )
 def test_position_of_takes_the_sort_value_and_the_id(sort: SortKey, value: object) -> None:
     task = task_with(priority="high", due_at=DUE).with_content(
-        TaskContent.parse("t", priority="high", due_at=DUE), LATER
+        TaskDraft("t", priority="high", due_at=DUE).checked(), LATER
     )
 
     assert TaskQuery(sort=sort).position_of(task) == Position(value, task.id)
