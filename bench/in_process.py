@@ -59,10 +59,10 @@ async def _best_microseconds(call: Call, method: str, path: str, body: bytes, co
         await call(method, path, body)
     best = float("inf")
     for _ in range(5):
-        started = time.perf_counter()
+        started = time.process_time()
         for _ in range(count):
             await call(method, path, body)
-        best = min(best, (time.perf_counter() - started) / count * 1e6)
+        best = min(best, (time.process_time() - started) / count * 1e6)
     return best
 
 

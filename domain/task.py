@@ -210,7 +210,7 @@ class Task:
         errors = [FieldError(name, "cannot be null") for name in _REQUIRED if name in changes and changes[name] is None]
         if errors:
             raise InvalidInput(errors)
-        patch = {
+        patch: dict[str, Any] = {
             name: _CLEARED[name] if value is None else value
             for name, value in changes.items()
             if name in EDITABLE_FIELDS

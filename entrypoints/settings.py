@@ -2,8 +2,7 @@
 
 import os
 import re
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 DEFAULT_DATABASE_URL = "sqlite:///todo.sqlite3"
 
@@ -70,10 +69,3 @@ class Settings:
     def libpq_url(self) -> str:
         """The URL as libpq reads it: `sslmode`, `channel_binding` and the rest pass through unchanged."""
         return "postgresql://" + self.database_url.split("://", 1)[1]
-
-    def as_config(self) -> dict[str, Any]:
-        return asdict(self) | {
-            "store_kind": self.store_kind,
-            "sqlalchemy_url": self.sqlalchemy_url,
-            "libpq_url": self.libpq_url,
-        }

@@ -56,7 +56,7 @@ from psycopg.adapt import Loader
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
-from sqlalchemy.sql import Executable, Select, TextClause
+from sqlalchemy.sql import ClauseElement, Executable, Select, TextClause
 
 from adapters.sql.store import Row
 from domain.errors import StoreUnavailable
@@ -64,7 +64,7 @@ from domain.task import Priority
 
 log = logging.getLogger(__name__)
 
-_dialect = psycopg_dialect.dialect()
+_dialect = psycopg_dialect.dialect()  # type: ignore[no-untyped-call]
 T = TypeVar("T")
 Connection = psycopg.AsyncConnection[Any]
 
@@ -81,7 +81,8 @@ class PriorityLoader(Loader):
     A dictionary lookup called straight from psycopg's C code: no Python frame per value.
     """
 
-    load = staticmethod({str(int(priority)).encode(): priority for priority in Priority}.__getitem__)
+    # psycopg hands over a bytes-like value; bytes and memoryview keys hash and compare alike.
+    load = staticmethod({str(int(priority)).encode(): priority for priority in Priority}.__getitem__)  # type: ignore[assignment]
 
 
 async def _configure(connection: Connection) -> None:
@@ -150,10 +151,12 @@ class PsycopgDatabase:
         self._turns = asyncio.Semaphore(pool_size)  # one per connection
 
     async def fetch_all(self, statement: Executable, params: dict[str, Any]) -> list[Row]:
-        return await self._run(statement, params, AsyncCursor.fetchall)
+        rows: list[Row] = await self._run(statement, params, AsyncCursor.fetchall)
+        return rows
 
     async def fetch_one(self, statement: Executable, params: dict[str, Any]) -> Row | None:
-        return await self._run(statement, params, AsyncCursor.fetchone)
+        row: Row | None = await self._run(statement, params, AsyncCursor.fetchone)
+        return row
 
     async def execute(self, statement: Executable, params: dict[str, Any]) -> None:
         await self._run(statement, params, None)
@@ -251,5 +254,6 @@ class PsycopgDatabase:
     def _compiled(self, statement: Executable) -> tuple[str, bool]:
         """The statement's SQL, compiled once, and whether it only reads (and so may be retried)."""
         if (compiled := self._sql.get(statement)) is None:
+            assert isinstance(statement, ClauseElement)  # every statement the store runs is one
             compiled = self._sql[statement] = (str(statement.compile(dialect=_dialect)), _is_read(statement))
         return compiled

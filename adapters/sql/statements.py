@@ -4,9 +4,11 @@ Parameters of INSERTs and UPDATEs are not named after columns: SQLAlchemy reserv
 """
 
 from functools import cache
+from typing import Any
 
 from sqlalchemy import (
     Integer,
+    String,
     and_,
     any_,
     bindparam,
@@ -114,7 +116,9 @@ FILTERS = ("completed", "priority", "tag", "due_before", "due_after", "text")
 
 
 @cache
-def list_tasks(dialect: str, filters: frozenset[str], sort: SortKey, descending: bool, after: str | None) -> Select:
+def list_tasks(
+    dialect: str, filters: frozenset[str], sort: SortKey, descending: bool, after: str | None
+) -> Select[Any]:
     """The listing for one shape of query: which filters, which order, and whether it continues
     after a position with a value (`after="value"`) or without one (`"null"`, no due date)."""
     key = tasks.c[SORT_ATTRIBUTES[sort]]
@@ -130,7 +134,7 @@ def list_tasks(dialect: str, filters: frozenset[str], sort: SortKey, descending:
     if "due_after" in filters:
         conditions.append(tasks.c.due_at > bindparam("due_after", type_=UtcDateTime()))
     if "text" in filters:
-        pattern = bindparam("pattern")
+        pattern = bindparam("pattern", type_=String())
         # ASCII-only case folding everywhere: a "C" collation on Postgres, SQLite's own LIKE.
         description = tasks.c.description.collate("C") if dialect == "postgresql" else tasks.c.description
         conditions.append(or_(tasks.c.title.ilike(pattern, escape="\\"), description.ilike(pattern, escape="\\")))
@@ -145,7 +149,7 @@ def list_tasks(dialect: str, filters: frozenset[str], sort: SortKey, descending:
 
 
 def _has_tag(dialect: str) -> ColumnElement[bool]:
-    tag = bindparam("tag")
+    tag = bindparam("tag", type_=String())
     if dialect == "postgresql":
         return tag == any_(tasks.c.tags)
     values = func.json_each(tasks.c.tags).table_valued("value")

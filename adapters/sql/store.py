@@ -10,6 +10,7 @@ import msgspec
 from sqlalchemy.sql import Executable
 
 from adapters.sql import statements as sql
+from adapters.sql.schema import tasks
 from domain.errors import IdempotencyKeyReused
 from domain.query import FIRST_PAGE, TaskFilter, TaskQuery
 from domain.task import EDITABLE_FIELDS, IDEMPOTENCY_KEY_LIFETIME, Task, TaskContent
@@ -53,7 +54,7 @@ def _columns(task: Task, prefix: str = "") -> dict[str, Any]:
     return {prefix + name: getattr(task, name) for name in _TASK_COLUMNS}
 
 
-_TASK_COLUMNS = [column.name for column in sql.tasks.c]
+_TASK_COLUMNS = [column.name for column in tasks.c]
 
 
 def _like_pattern(text: str) -> str:
@@ -100,7 +101,7 @@ class SqlTaskStore:
 
     async def list(self, user_id: str, query: TaskQuery = FIRST_PAGE) -> list[Task]:
         params: dict[str, Any] = {"owner": user_id, "limit": query.limit}
-        filters = frozenset()
+        filters: frozenset[str] = frozenset()
         if query.filter != NO_FILTER:
             params |= {name: value for name in sql.FILTERS if (value := getattr(query.filter, name)) is not None}
             filters = frozenset(params) & FILTER_NAMES
