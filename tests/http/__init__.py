@@ -1,6 +1,6 @@
-"""HTTP tests: the contract in /work/shared/api-contract.md, driven through Litestar's TestClient.
+"""HTTP tests: the service's API, driven through Litestar's TestClient.
 
-Small helpers shared by the test modules live here; fixtures live in conftest.py.
+Small helpers and example bodies shared by the test modules live here; fixtures live in conftest.py.
 """
 
 import re
@@ -10,8 +10,30 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+from litestar.testing import TestClient
 
 RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
+JSON = {"content-type": "application/json"}
+DUE = "2026-09-01T10:00:00Z"
+
+# A task body with every writable field set.
+FULL_TASK = {
+    "title": "Start",
+    "description": "notes",
+    "completed": True,
+    "priority": "medium",
+    "due_at": DUE,
+    "tags": ["a", "b"],
+}
+# Every writable field again, as an untidy client writes them: padded, with an offset, tags repeated.
+UNTIDY_FULL_TASK = {
+    "title": "  Plan the trip  ",
+    "description": "book trains",
+    "completed": True,
+    "priority": "high",
+    "due_at": "2026-09-01T12:00:00.250+02:00",
+    "tags": [" travel ", "family", "travel", "Family"],
+}
 
 
 def tasks_url(user: str, task_id: str | None = None, suffix: str = "") -> str:
@@ -49,3 +71,36 @@ def error_fields(response: httpx.Response, status: int = 422) -> set[str]:
     assert body["errors"], body
     assert all(isinstance(error["message"], str) and error["message"] for error in body["errors"])
     return {error["field"] for error in body["errors"]}
+
+
+def etag_of(response: httpx.Response) -> str:
+    tag = response.headers["etag"]
+    assert re.fullmatch(r'"\d+"', tag), tag
+    return tag
+
+
+def ids(tasks: list[dict[str, Any]]) -> list[str]:
+    return [task["id"] for task in tasks]
+
+
+def next_link(response: httpx.Response) -> str | None:
+    """The target of `Link: <...>; rel="next"`, or None on the last page."""
+    link = response.headers.get("link")
+    if link is None:
+        return None
+    found = re.fullmatch(r'<([^<>]+)>; rel="next"', link)
+    assert found, link
+    return found.group(1)
+
+
+def follow(client: TestClient, url: str) -> list[list[dict[str, Any]]]:
+    """Every page, following the Link header to the end."""
+    pages = []
+    next_url: str | None = url
+    while next_url is not None:
+        response = client.get(next_url)
+        assert response.status_code == 200, response.text
+        pages.append(response.json())
+        next_url = next_link(response)
+        assert len(pages) < 100, "the Link header never ends"
+    return pages

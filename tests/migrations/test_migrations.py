@@ -21,16 +21,15 @@ from adapters.sql.psycopg_database import PsycopgDatabase
 from adapters.sql.schema import UtcDateTime, metadata, tasks
 from adapters.sql.statements import GET, TOGGLE
 from adapters.sql.store import SqlTaskStore
-from domain.query import SORT_ATTRIBUTES, SortKey, TaskFilter, TaskQuery
+from domain.query import SortKey, TaskFilter, TaskQuery
 from domain.task import Priority, Task
 from entrypoints.settings import Settings
 from tests.conftest import create_database, drop_database
+from tests.migrations import SORT_INDEXES
 
 HEAD = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 FIRST = "0001"
 INDEX = "ix_tasks_user_id_created_at_id"
-SORT_INDEXES = {sort: f"ix_tasks_user_id_{attribute}_id" for sort, attribute in SORT_ATTRIBUTES.items()}
-OWNER_INDEXES = {"pk_tasks", *SORT_INDEXES.values()}
 COLUMNS_0001 = ["id", "user_id", "title", "description", "completed", "created_at", "updated_at"]
 
 
@@ -236,7 +235,7 @@ def test_tasks_of_0001_survive_upgrade_downgrade_and_upgrade_again(empty_databas
     assert migrated == expected
     assert all(type(task.tags) is list and task.priority == 0 for task in migrated)
 
-    # Give one task values in the new columns: a downgrade must still keep its 0001 fields.
+    # Give one task values in the columns 0002 adds: a downgrade must still keep its 0001 fields.
     with engine.begin() as connection:
         connection.execute(
             tasks.update()

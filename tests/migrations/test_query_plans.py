@@ -1,4 +1,5 @@
-"""Query plans: the store's own statements on a table big enough for the planner to weigh its options."""
+"""Query plans on Postgres: the store's own statements, on a table big enough for the planner to weigh its
+options, read an index the owner leads (the primary key for one task, each sort's own index for a list)."""
 
 import uuid
 from collections.abc import Iterator
@@ -6,16 +7,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
-import psycopg.sql
 import pytest
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 from sqlalchemy.sql import Executable
 
 from adapters.sql.statements import GET, list_tasks
-from domain.query import SORT_ATTRIBUTES, SortKey
+from domain.query import SortKey
 from tests.conftest import create_database, drop_database
+from tests.migrations import SORT_INDEXES
 
-SORT_INDEXES = {sort: f"ix_tasks_user_id_{attribute}_id" for sort, attribute in SORT_ATTRIBUTES.items()}
 OWNER_INDEXES = {"pk_tasks", *SORT_INDEXES.values()}
 USERS, TASKS_PER_USER = 10, 500
 PLAN_OWNER = "user-7"

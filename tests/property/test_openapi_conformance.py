@@ -27,7 +27,8 @@ from schemathesis.core.transport import Response
 
 from entrypoints.app import create_app
 from entrypoints.settings import Settings
-from tests.property.conftest import CASES, SECONDS, STATUSES, header, problem_violations
+from tests.property.counting import CASES, SECONDS, STATUSES
+from tests.property.problems import header, problem_violations
 
 SEED = 20261125
 EXAMPLES_PER_OPERATION = 300  # the fuzzing phase; examples and coverage add what the document implies
@@ -46,7 +47,7 @@ CHECKS = (
 )
 # Checked on the stateful run only: they follow a created task through the links.
 STATEFUL_CHECKS = ("use_after_free", "ensure_resource_availability")
-# Off, each for a stated reason (see the report in the issue for the details):
+# Off, each for a stated reason:
 OFF = (
     # These two judge whether the document's *request* schemas are exactly as strict as the service.
     # They are not: the document leaves out the rules the service enforces (title 1 to 200
@@ -56,7 +57,7 @@ OFF = (
     # (4xx, problem+json, documented status) by the checks above.
     "positive_data_acceptance",
     "negative_data_rejection",
-    # Judges only OPTIONS answers, whose `Allow` is wrong (a framework bug, reported): OPTIONS
+    # Judges only OPTIONS answers, whose `Allow` is wrong (a framework bug): OPTIONS
     # /api/{user_id}/tasks/{task_id} says `DELETE, OPTIONS` though GET, PUT and PATCH exist too.
     "allow_header_conformance",
     # The service has no authentication and no required request headers: nothing for these to judge.
