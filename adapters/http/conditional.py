@@ -25,7 +25,13 @@ def versions_allowed(if_match: str | None) -> frozenset[int] | None:
     for tag in _tags(if_match):
         digits = tag[1:-1]
         # A version is a positive 32-bit integer: longer digit strings name no version of any task.
-        if tag[:1] == tag[-1:] == '"' and digits.isdigit() and len(digits) <= 10 and int(digits) <= MAX_VERSION:
+        if (
+            tag[:1] == tag[-1:] == '"'
+            and digits.isascii()
+            and digits.isdigit()
+            and len(digits) <= 10
+            and int(digits) <= MAX_VERSION
+        ):
             versions.add(int(digits))
     return frozenset(versions)
 

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from litestar.testing import TestClient
 
+from adapters.http.conditional import versions_allowed
 from tests.http import assert_problem, create, etag_of, tasks_url
 
 # --- ETags ------------------------------------------------------------------------------------
@@ -84,6 +85,16 @@ def test_a_write_under_a_stale_or_weak_if_match_is_412_and_writes_nothing(
     assert_problem(response, 412)
     after = client.get(url)
     assert (after.json(), after.headers["etag"]) == (at_version_3.json(), '"3"')
+
+
+@pytest.mark.parametrize(
+    ("header", "versions"),
+    [('"\u00b2"', set()), ('"\u0661\u0662"', set()), ('"\u00b3", "3"', {3})],
+    ids=["superscript", "arabic-indic", "beside-ascii"],
+)
+def test_if_match_digits_other_than_ascii_name_no_version(header: str, versions: set[int]) -> None:
+    # A server hands over header bytes as Latin-1, so a byte 0xB2 arrives as "²", which str.isdigit accepts.
+    assert versions_allowed(header) == versions
 
 
 @pytest.mark.parametrize("if_match", ['"3"', "*", ' "3" ', '"1", "3"', '"3", W/"2"', 'W/"3", "3"'])
