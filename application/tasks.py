@@ -6,7 +6,6 @@ rest (`TaskDraft`, a merge patch, a `TaskQuery`, a flag); options are keyword-on
 """
 
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from datetime import datetime
 from typing import Any, NoReturn
 from uuid import UUID
@@ -37,7 +36,7 @@ class TaskService:
     async def list(self, user_id: str, query: TaskQuery = FIRST_PAGE) -> Page:
         query.check_page_size()
         # One more than asked for tells whether a next page exists.
-        tasks = await self._store.list(parse_user_id(user_id), replace(query, limit=query.limit + 1))
+        tasks = await self._store.list(parse_user_id(user_id), query.with_limit(query.limit + 1))
         if len(tasks) <= query.limit:
             return Page(tasks, None)
         tasks = tasks[: query.limit]

@@ -100,6 +100,9 @@ class TaskQuery:
         if not 1 <= self.limit <= MAX_PAGE_SIZE:
             raise InvalidInput([FieldError("limit", f"must be 1 to {MAX_PAGE_SIZE}")])
 
+    def with_limit(self, limit: int) -> "TaskQuery":
+        return TaskQuery(self.filter, self.sort, self.descending, limit, self.after)
+
     def position_of(self, task: Task) -> Position:
         return Position(getattr(task, SORT_ATTRIBUTES[self.sort]), task.id)
 
