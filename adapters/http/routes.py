@@ -15,6 +15,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_30
 from adapters.http import cursors
 from adapters.http.answers import JSONAnswer
 from adapters.http.conditional import etag, not_modified, versions_allowed
+from adapters.http.edge import check_nesting
 from adapters.http.openapi import problem_responses
 from adapters.http.schemas import CompletionInput, PriorityLabel, TaskInput, TaskOutput, TaskPatch
 from application.tasks import TaskService
@@ -70,6 +71,7 @@ class StrictJSON(MsgspecDTO[Body], Generic[Body]):
     def decode_bytes(self, value: bytes) -> Any:
         if not value.strip():
             raise msgspec.DecodeError("the body is empty; a JSON object is expected")
+        check_nesting(value)
         try:
             return msgspec.json.decode(value, type=self.model_type, strict=True)
         except UnicodeDecodeError as error:
