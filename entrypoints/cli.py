@@ -15,6 +15,7 @@ the process by the signal it received (exit status 143 for SIGTERM).
 """
 
 import argparse
+import functools
 import logging
 import math
 import os
@@ -27,6 +28,7 @@ import psycopg
 import sqlalchemy.exc
 import uvicorn
 
+from adapters.http.connections import ConnectionLimits, LimitedHttpProtocol
 from adapters.sql.migrate import downgrade, upgrade
 from entrypoints.settings import ConfigurationError, Kind, Settings
 from entrypoints.workers import serve_workers
@@ -159,8 +161,13 @@ def main(argv: list[str] | None = None) -> None:
         # The app writes its own structured access log; the workers read this when they build it.
         os.environ["TODO_ACCESS_LOG"] = "true" if args.access_log else "false"
     workers = args.workers or settings.workers
+    limits = ConnectionLimits(
+        settings.max_header_bytes, settings.max_headers, settings.header_timeout, settings.body_timeout
+    )
     options = {
         "factory": True,
+        "http": functools.partial(LimitedHttpProtocol, limits=limits),
+        "h11_max_incomplete_event_size": settings.max_header_bytes,  # the same bound, were h11 chosen
         "host": args.host or settings.host,
         "port": args.port or settings.port,
         "access_log": False,  # uvicorn's own line per request: never, the app's log replaces it

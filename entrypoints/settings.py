@@ -146,6 +146,19 @@ class Settings:
     shutdown_timeout: float = setting(
         "TODO_SHUTDOWN_TIMEOUT", 10.0, seconds(), "seconds requests in flight get to finish after SIGTERM"
     )
+    max_header_bytes: int = setting(
+        "TODO_MAX_HEADER_BYTES",
+        16 * 1024,
+        integer(1024),
+        "largest request line and headers together, in bytes: a longer target gets 414, larger headers 431",
+    )
+    max_headers: int = setting("TODO_MAX_HEADERS", 100, integer(1), "more request headers than this get 431")
+    header_timeout: float = setting(
+        "TODO_HEADER_TIMEOUT", 10.0, seconds(), "seconds a request line and its headers may take to arrive (408)"
+    )
+    body_timeout: float = setting(
+        "TODO_BODY_TIMEOUT", 30.0, seconds(), "seconds a request body may take to arrive after its headers (408)"
+    )
     host: str = setting("TODO_HOST", "127.0.0.1", HOST, "the address `todo serve` listens on (--host)")
     port: int = setting("TODO_PORT", 8000, integer(1, 65535), "the port `todo serve` listens on (--port)")
     workers: int = setting("TODO_WORKERS", 1, integer(1), "server processes `todo serve` runs (--workers)")

@@ -1,8 +1,8 @@
 """What the routes must never see, refused at the edge of the application.
 
-- A path that is not UTF-8 once percent-decoded: the server decodes `%FF` and `%C0%C1` to U+FFFD, so
-  such paths would all name the same owner as a real `%EF%BF%BD`. They are a 400, checked on the
-  path as the client sent it (`raw_path`).
+- A user id that is not UTF-8 once percent-decoded: the server decodes `%FF` and `%C0%C1` to U+FFFD,
+  so such paths would all name the same owner as a real `%EF%BF%BD`. They are a 400, checked on the
+  path as the client sent it (`raw_path`). (A task id that is not UTF-8 names no task: 404.)
 - The user ids `.` and `..`: every URL resolver (RFC 3986, and browsers even for `%2E%2E`) removes
   such a segment, so the `Location` and `Link` of their tasks would lead elsewhere. They are a 422.
 - JSON nested deeper than MAX_JSON_DEPTH arrays and objects: a 400 (`check_nesting`), before a
@@ -53,7 +53,7 @@ def _problem(status: int, title: str, detail: str, errors: list[dict[str, str]] 
     ]
 
 
-_NOT_UTF8 = _problem(400, "Bad Request", "The path is not valid UTF-8 once percent-decoded.")
+_NOT_UTF8 = _problem(400, "Bad Request", "The user id in the path is not valid UTF-8 once percent-decoded.")
 _DOT_OWNER = _problem(
     422,
     "Unprocessable Content",
@@ -62,16 +62,16 @@ _DOT_OWNER = _problem(
 )
 
 
-def _is_utf8(raw_path: bytes) -> bool:
+def _is_utf8(escaped: bytes) -> bool:
     try:
-        unquote_to_bytes(raw_path).decode("utf-8")
+        unquote_to_bytes(escaped).decode("utf-8")
     except UnicodeDecodeError:
         return False
     return True
 
 
 class PathGuard:
-    """ASGI middleware: refuses paths that would name an owner other than the one the client wrote."""
+    """ASGI middleware: refuses user ids that would name an owner other than the one the client wrote."""
 
     __slots__ = ("app",)
 
@@ -79,15 +79,13 @@ class PathGuard:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == "http" and scope["path"].startswith(OWNER_PREFIX):
             refusal = None
-            raw_path = scope.get("raw_path")
-            if raw_path and b"%" in raw_path and not _is_utf8(raw_path):
+            raw_owner = (scope.get("raw_path") or b"")[len(OWNER_PREFIX) :].partition(b"/")[0]
+            if b"%" in raw_owner and not _is_utf8(raw_owner):
                 refusal = _NOT_UTF8
-            elif scope["path"].startswith(OWNER_PREFIX):
-                owner = scope["path"][len(OWNER_PREFIX) :].partition("/")[0]
-                if owner in DOT_SEGMENTS:
-                    refusal = _DOT_OWNER
+            elif scope["path"][len(OWNER_PREFIX) :].partition("/")[0] in DOT_SEGMENTS:
+                refusal = _DOT_OWNER
             if refusal is not None:
                 for message in refusal:
                     await send(message)
