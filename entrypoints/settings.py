@@ -113,11 +113,22 @@ HOST = Kind("an IP address or a host name", _host)
 
 
 def _shown(default: Any) -> str:
+    if isinstance(default, tuple | str) and not default:
+        return "unset"
     if isinstance(default, tuple):
-        return ",".join(default) or "unset"
+        return ",".join(default)
     if isinstance(default, bool):
         return str(default).lower()
     return f"{default:g}" if isinstance(default, float) else str(default)
+
+
+def _secret(text: str) -> str:
+    if len(text.strip()) < 32:
+        raise ValueError(text)
+    return text.strip()
+
+
+SECRET = Kind("a secret of at least 32 characters", _secret, lambda text: f"<{len(text.strip())} characters>")
 
 
 @dataclass(frozen=True)
@@ -158,6 +169,13 @@ class Settings:
     )
     body_timeout: float = setting(
         "TODO_BODY_TIMEOUT", 30.0, seconds(), "seconds a request body may take to arrive after its headers (408)"
+    )
+    cursor_key: str = setting(
+        "TODO_CURSOR_KEY",
+        "",
+        SECRET,
+        "secret that encrypts and authenticates page cursors; the same for every instance on one database "
+        "(unset: generated, see README)",
     )
     host: str = setting("TODO_HOST", "127.0.0.1", HOST, "the address `todo serve` listens on (--host)")
     port: int = setting("TODO_PORT", 8000, integer(1, 65535), "the port `todo serve` listens on (--port)")

@@ -156,14 +156,14 @@ class TaskController(Controller):
             query = ALL  # the seed clients' plain listing: nothing to parse
         if cursor is not None:
             try:
-                query = TaskQuery(query.filter, query.sort, query.descending, limit, cursors.decode(cursor, query))
+                query = TaskQuery(query.filter, query.sort, query.descending, limit, cursors.decode(user_id, cursor, query))
             except cursors.InvalidCursor as error:
                 raise ValidationException(str(error), extra=[{"key": "cursor", "message": str(error)}]) from None
         page = await self.tasks.list(user_id, query)
         headers = {}
         if page.next is not None:
             others = [(name, value) for name, value in request.query_params.multi_items() if name != "cursor"]
-            following = urlencode([*others, ("cursor", cursors.encode(query, page.next))])
+            following = urlencode([*others, ("cursor", cursors.encode(user_id, query, page.next))])
             headers["Link"] = f'<{quote(request.url.path)}?{following}>; rel="next"'
         return JSONAnswer([TaskOutput.of(task) for task in page.tasks], headers=headers)
 

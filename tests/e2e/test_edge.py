@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.conftest import TODO, Server, free_port, todo_env
+from tests.e2e.conftest import TODO, Serve, Server, free_port, todo_env
 
 pytestmark = pytest.mark.e2e
 
@@ -251,3 +251,23 @@ def test_keep_alive_still_serves_request_after_request(server: Server) -> None:
         for _ in range(20):
             assert client.post("/api/kept/tasks", json={"title": "t"}).status_code == 201
         assert len(client.get("/api/kept/tasks").json()) == 20
+
+
+# --- 8: a cursor's key is the database's, for every worker and after a restart ----------------
+
+
+def test_a_cursor_works_on_every_worker_and_after_a_restart(serve: Serve, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'tasks.sqlite3'}"
+    server = serve(url, workers=2)
+    with httpx.Client(base_url=server.base_url) as client:
+        for title in ("a", "b", "c"):
+            client.post("/api/pager/tasks", json={"title": title})
+        link = client.get("/api/pager/tasks?sort=title&limit=1").headers["link"]
+    following = link.split(">")[0].lstrip("<")
+    for _ in range(8):  # a new connection each time: both workers answer some
+        assert [task["title"] for task in httpx.get(server.base_url + following).json()] == ["b"]
+    server.stop()
+
+    server = serve(url)
+    assert [task["title"] for task in httpx.get(server.base_url + following).json()] == ["b"]
+    assert (tmp_path / "tasks.sqlite3.cursor-key").stat().st_mode & 0o077 == 0

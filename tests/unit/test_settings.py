@@ -105,3 +105,10 @@ def test_the_help_names_every_variable_with_its_default() -> None:
 def test_settings_stay_frozen() -> None:
     with pytest.raises(FrozenInstanceError):
         Settings().pool_size = 3  # type: ignore[misc]
+
+
+def test_a_refused_cursor_key_is_not_shown() -> None:
+    with pytest.raises(ConfigurationError) as refused:
+        Settings.from_env({"TODO_CURSOR_KEY": "hunter2"})
+    assert "hunter2" not in str(refused.value)
+    assert "at least 32 characters" in str(refused.value)
