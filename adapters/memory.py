@@ -1,14 +1,12 @@
 """A TaskStore kept in dicts: for fast tests, and for anyone who wants no database at all."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from domain.errors import IdempotencyKeyReused
-from domain.query import ALL, SORT_ATTRIBUTES, TaskQuery
-from domain.task import Task, TaskContent
-
-IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
+from domain.query import FIRST_PAGE, SORT_ATTRIBUTES, TaskQuery
+from domain.task import IDEMPOTENCY_KEY_LIFETIME, Task, TaskContent
 
 
 def _order(value: Any, task_id: UUID) -> tuple[Any, ...]:
@@ -38,7 +36,7 @@ class InMemoryTaskStore:
         self._keep(task)
         return task
 
-    async def list(self, user_id: str, query: TaskQuery = ALL) -> list[Task]:
+    async def list(self, user_id: str, query: TaskQuery = FIRST_PAGE) -> list[Task]:
         attribute = SORT_ATTRIBUTES[query.sort]
 
         def order(task: Task) -> tuple[Any, ...]:

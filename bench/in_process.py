@@ -20,7 +20,8 @@ Call = Callable[[str, str, bytes], Awaitable[list[dict[str, Any]]]]
 JSON_BODY = [(b"content-type", b"application/json")]
 
 
-def _scope(method: str, path: str, body: bytes) -> dict[str, Any]:
+def _scope(method: str, target: str, body: bytes) -> dict[str, Any]:
+    path, _, query = target.partition("?")
     return {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -29,7 +30,7 @@ def _scope(method: str, path: str, body: bytes) -> dict[str, Any]:
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
-        "query_string": b"",
+        "query_string": query.encode(),
         "root_path": "",
         "headers": [(b"host", b"127.0.0.1:8000"), *(JSON_BODY if body else [])],
         "client": ("127.0.0.1", 50000),
@@ -58,10 +59,10 @@ async def _best_microseconds(call: Call, method: str, path: str, body: bytes, co
         await call(method, path, body)
     best = float("inf")
     for _ in range(5):
-        started = time.perf_counter()
+        started = time.process_time()
         for _ in range(count):
             await call(method, path, body)
-        best = min(best, (time.perf_counter() - started) / count * 1e6)
+        best = min(best, (time.process_time() - started) / count * 1e6)
     return best
 
 
@@ -79,12 +80,13 @@ async def _measure(call: Call) -> None:
     routes = {
         "GET /health": ("GET", "/health", b""),
         "list (20 tasks)": ("GET", "/api/user-1/tasks", b""),
+        "list ?sort=created": ("GET", "/api/user-1/tasks?sort=created", b""),
         "get": ("GET", f"/api/user-1/tasks/{ids[3]}", b""),
         "toggle": ("PATCH", f"/api/user-1/tasks/{ids[4]}/complete", b""),
         "create": ("POST", "/api/writer-1/tasks", b'{"title": "benchmark task", "description": "created under load"}'),
     }
     for name, (method, path, body) in routes.items():
-        print(f"{name:16} {await _best_microseconds(call, method, path, body, 3000):6.1f} us per request")
+        print(f"{name:18} {await _best_microseconds(call, method, path, body, 3000):6.1f} us per request")
 
 
 if __name__ == "__main__":

@@ -104,7 +104,7 @@ class TaskQuery:
         return Position(getattr(task, SORT_ATTRIBUTES[self.sort]), task.id)
 
 
-ALL = TaskQuery()  # the first page of every task, oldest first
+FIRST_PAGE = TaskQuery()  # no filter, oldest first, the default page size
 
 
 @dataclass(frozen=True, slots=True)

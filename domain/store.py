@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
-from domain.query import ALL, TaskQuery
+from domain.query import FIRST_PAGE, TaskQuery
 from domain.task import Task, TaskContent
 
 
@@ -22,11 +22,11 @@ class TaskStore(Protocol):
         """Keep a new task (its id is fresh) and return it.
 
         With an idempotency key, the key is recorded with the task, atomically. If the owner used
-        the key before (within 24 hours), nothing is added and the task that first request created
-        is returned as it was then; a different `fingerprint` raises `IdempotencyKeyReused`.
+        the key before (within IDEMPOTENCY_KEY_LIFETIME), nothing is added and the task that first
+        request created is returned as it was then; a different `fingerprint` raises `IdempotencyKeyReused`.
         """
 
-    async def list(self, user_id: str, query: TaskQuery = ALL) -> list[Task]:
+    async def list(self, user_id: str, query: TaskQuery = FIRST_PAGE) -> list[Task]:
         """Up to `query.limit` of the owner's tasks that match, in the query's order, after its position."""
 
     async def get(self, user_id: str, task_id: UUID) -> Task | None:

@@ -1,9 +1,9 @@
 """The Task entity and the rules its fields follow."""
 
 import hashlib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 from typing import Any
 from uuid import UUID, uuid4
@@ -16,6 +16,7 @@ MAX_DESCRIPTION_LENGTH = 1000
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 40
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
+IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)  # how long a replay gets the first answer
 
 
 def utc_now() -> datetime:
@@ -106,7 +107,7 @@ def _tags(raw: Iterable[str], errors: list[FieldError]) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True)
 class TaskContent:
-    """The fields a client may edit, already checked against the rules."""
+    """The fields a client may edit, already checked against the rules (see `TaskDraft.checked`)."""
 
     title: str
     description: str | None = None
@@ -115,39 +116,9 @@ class TaskContent:
     due_at: datetime | None = None
     tags: tuple[str, ...] = ()
 
-    @classmethod
-    def parse(
-        cls,
-        title: str,
-        description: str | None = None,
-        completed: bool = False,
-        priority: Priority | str = Priority.NONE,
-        due_at: datetime | None = None,
-        tags: Iterable[str] = (),
-    ) -> "TaskContent":
-        errors: list[FieldError] = []
-        title = title.strip()
-        if problem := text_problem(title):
-            errors.append(FieldError("title", problem))
-        elif not 1 <= len(title) <= MAX_TITLE_LENGTH:
-            errors.append(FieldError("title", f"must be 1 to {MAX_TITLE_LENGTH} characters after trimming white space"))
-        if description is not None:
-            if problem := text_problem(description):
-                errors.append(FieldError("description", problem))
-            elif len(description) > MAX_DESCRIPTION_LENGTH:
-                errors.append(FieldError("description", f"must be at most {MAX_DESCRIPTION_LENGTH} characters"))
-        if isinstance(priority, str):
-            try:
-                priority = Priority.parse(priority)
-            except InvalidInput as error:
-                errors.extend(error.errors)
-                priority = Priority.NONE
-        if due_at is not None:
-            due_at = in_utc(due_at, "due_at", errors)
-        parsed_tags = _tags(tags, errors)
-        if errors:
-            raise InvalidInput(errors)
-        return cls(title, description, completed, priority, due_at, parsed_tags)
+    def draft(self) -> "TaskDraft":
+        """The same fields as a client would send them."""
+        return TaskDraft(self.title, self.description, self.completed, self.priority.label, self.due_at, self.tags)
 
     def fingerprint(self) -> str:
         """Identifies the content, for telling a retried request from a different one."""
@@ -155,7 +126,47 @@ class TaskContent:
         return hashlib.sha256(repr(fields).encode()).hexdigest()
 
 
-_CLEARED = {"description": None, "priority": Priority.NONE, "due_at": None, "tags": ()}
+EDITABLE_FIELDS = tuple(editable.name for editable in fields(TaskContent))
+
+
+@dataclass(frozen=True, slots=True)
+class TaskDraft:
+    """The editable fields as a client sent them: not yet checked. `priority` is a label (`high`)."""
+
+    title: str
+    description: str | None = None
+    completed: bool = False
+    priority: str = Priority.NONE.label
+    due_at: datetime | None = None
+    tags: Sequence[str] = ()
+
+    def checked(self) -> TaskContent:
+        """The content these fields make, trimmed and normalised; every field that breaks a rule is
+        named in one `InvalidInput`."""
+        errors: list[FieldError] = []
+        title = self.title.strip()
+        if problem := text_problem(title):
+            errors.append(FieldError("title", problem))
+        elif not 1 <= len(title) <= MAX_TITLE_LENGTH:
+            errors.append(FieldError("title", f"must be 1 to {MAX_TITLE_LENGTH} characters after trimming white space"))
+        if self.description is not None:
+            if problem := text_problem(self.description):
+                errors.append(FieldError("description", problem))
+            elif len(self.description) > MAX_DESCRIPTION_LENGTH:
+                errors.append(FieldError("description", f"must be at most {MAX_DESCRIPTION_LENGTH} characters"))
+        try:
+            priority = Priority.parse(self.priority)
+        except InvalidInput as error:
+            errors.extend(error.errors)
+            priority = Priority.NONE
+        due_at = None if self.due_at is None else in_utc(self.due_at, "due_at", errors)
+        tags = _tags(self.tags, errors)
+        if errors:
+            raise InvalidInput(errors)
+        return TaskContent(title, self.description, self.completed, priority, due_at, tags)
+
+
+_CLEARED = {"description": None, "priority": Priority.NONE.label, "due_at": None, "tags": ()}
 _REQUIRED = ("title", "completed")
 
 
@@ -184,49 +195,35 @@ class Task:
         return cls(
             uuid4(),
             user_id,
-            content.title,
-            content.description,
-            content.completed,
-            now,
-            now,
-            content.priority,
-            content.due_at,
-            list(content.tags),
-            now if content.completed else None,
+            created_at=now,
+            updated_at=now,
+            completed_at=now if content.completed else None,
+            **_stored(content),
         )
 
     @property
     def content(self) -> TaskContent:
-        return TaskContent(
-            self.title, self.description, self.completed, Priority(self.priority), self.due_at, tuple(self.tags)
-        )
+        return TaskContent(self.title, self.description, self.completed, self.priority, self.due_at, tuple(self.tags))
 
     def merged(self, changes: Mapping[str, Any]) -> TaskContent:
         """JSON Merge Patch (RFC 7396) of the editable fields: absent stays, null clears, the rest is checked."""
         errors = [FieldError(name, "cannot be null") for name in _REQUIRED if name in changes and changes[name] is None]
         if errors:
             raise InvalidInput(errors)
-        current = self.content
-        fields = {
-            name: getattr(current, name) for name in ("title", "description", "completed", "priority", "due_at", "tags")
+        patch: dict[str, Any] = {
+            name: _CLEARED[name] if value is None else value
+            for name, value in changes.items()
+            if name in EDITABLE_FIELDS
         }
-        fields |= {
-            name: _CLEARED[name] if value is None else value for name, value in changes.items() if name in fields
-        }
-        return TaskContent.parse(**fields)
+        return replace(self.content.draft(), **patch).checked()
 
     def with_content(self, content: TaskContent, now: datetime) -> "Task":
         return replace(
             self,
-            title=content.title,
-            description=content.description,
-            completed=content.completed,
-            priority=content.priority,
-            due_at=content.due_at,
-            tags=list(content.tags),
             completed_at=(self.completed_at or now) if content.completed else None,
             updated_at=now,
             version=self.version + 1,
+            **_stored(content),
         )
 
     def with_completion(self, completed: bool, now: datetime) -> "Task":
@@ -239,6 +236,13 @@ class Task:
             updated_at=now,
             version=self.version + 1,
         )
+
+
+def _stored(content: TaskContent) -> dict[str, Any]:
+    """The content as a Task keeps it (tags as a list, as the stores load them)."""
+    values = {name: getattr(content, name) for name in EDITABLE_FIELDS}
+    values["tags"] = list(content.tags)
+    return values
 
 
 def parse_idempotency_key(raw: str) -> str:

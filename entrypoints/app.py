@@ -11,8 +11,7 @@ from entrypoints.settings import Settings
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
-    container = Container()
-    container.config.from_dict(settings.as_config())
+    container = Container(settings=settings)
     store = container.store()
     return build_app(
         container.tasks(),

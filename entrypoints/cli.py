@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import sqlalchemy.exc
@@ -33,6 +34,7 @@ import uvicorn
 from adapters.http import cursors
 from adapters.http.connections import ConnectionLimits, LimitedHttpProtocol
 from adapters.sql.migrate import downgrade, upgrade
+from adapters.sql.psycopg_database import connect_timeout
 from entrypoints.settings import ConfigurationError, Kind, Settings
 from entrypoints.workers import serve_workers
 
@@ -51,20 +53,20 @@ class DatabaseUnreachable(Exception):
 def migrate(settings: Settings, downgrade_to: str | None = None) -> None:
     if settings.store_kind == "memory":
         return
-    url = settings.sqlalchemy_url
-    if settings.store_kind == "postgres":
-        url = _with_connect_timeout(url, settings.db_timeout)
+    url = _migration_url(settings)
     if downgrade_to:
         downgrade(url, downgrade_to)
     else:
         upgrade(url)
 
 
-def _with_connect_timeout(url: str, seconds: float) -> str:
-    """Without one, libpq waits for a host that does not answer as long as the OS does (minutes)."""
-    if "connect_timeout=" in url or os.environ.get("PGCONNECT_TIMEOUT"):
+def _migration_url(settings: Settings) -> str:
+    """SQLAlchemy's URL, on Postgres with the same bound on connecting as the service's pool."""
+    url = settings.sqlalchemy_url
+    if settings.store_kind != "postgres":
         return url
-    return f"{url}{'&' if '?' in url else '?'}connect_timeout={max(2, math.ceil(seconds))}"
+    bound = connect_timeout(settings.libpq_url, settings.db_timeout)
+    return url if bound is None else f"{url}{'&' if '?' in url else '?'}connect_timeout={bound}"
 
 
 def _one_line(error: BaseException) -> str:
@@ -167,7 +169,7 @@ def main(argv: list[str] | None = None) -> None:
     limits = ConnectionLimits(
         settings.max_header_bytes, settings.max_headers, settings.header_timeout, settings.body_timeout
     )
-    options = {
+    options: dict[str, Any] = {
         "factory": True,
         "http": functools.partial(LimitedHttpProtocol, limits=limits),
         "h11_max_incomplete_event_size": settings.max_header_bytes,  # the same bound, were h11 chosen

@@ -1,4 +1,4 @@
-"""The composition root: the one place that chooses adapters, from configuration."""
+"""The composition root: the one place that chooses adapters, from the settings."""
 
 from dependency_injector import containers, providers
 
@@ -7,25 +7,26 @@ from adapters.sql.psycopg_database import PsycopgDatabase
 from adapters.sql.sqlalchemy_database import SqlAlchemyDatabase
 from adapters.sql.store import SqlTaskStore
 from application.tasks import TaskService
+from entrypoints.settings import Settings
 
 
 class Container(containers.DeclarativeContainer):
-    config = providers.Configuration()
+    settings = providers.Dependency(instance_of=Settings)
 
     store = providers.Selector(
-        config.store_kind,
+        settings.provided.store_kind,
         memory=providers.Singleton(InMemoryTaskStore),
         sqlite=providers.Singleton(
-            SqlTaskStore, providers.Singleton(SqlAlchemyDatabase, config.sqlalchemy_url), dialect="sqlite"
+            SqlTaskStore, providers.Singleton(SqlAlchemyDatabase, settings.provided.sqlalchemy_url), dialect="sqlite"
         ),
         postgres=providers.Singleton(
             SqlTaskStore,
             providers.Singleton(
                 PsycopgDatabase,
-                config.libpq_url,
-                pool_size=config.pool_size,
-                prepared_statements=config.prepared_statements,
-                timeout=config.db_timeout,
+                settings.provided.libpq_url,
+                pool_size=settings.provided.pool_size,
+                timeout=settings.provided.db_timeout,
+                prepared_statements=settings.provided.prepared_statements,
             ),
             dialect="postgresql",
         ),

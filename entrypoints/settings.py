@@ -9,7 +9,7 @@ import ipaddress
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 DEFAULT_DATABASE_URL = "sqlite:///todo.sqlite3"
@@ -227,10 +227,3 @@ class Settings:
     def libpq_url(self) -> str:
         """The URL as libpq reads it: `sslmode`, `channel_binding` and the rest pass through unchanged."""
         return "postgresql://" + self.database_url.split("://", 1)[1]
-
-    def as_config(self) -> dict[str, Any]:
-        return asdict(self) | {
-            "store_kind": self.store_kind,
-            "sqlalchemy_url": self.sqlalchemy_url,
-            "libpq_url": self.libpq_url,
-        }

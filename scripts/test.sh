@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Runs the whole test suite. Extra arguments go to pytest, e.g. -k contract or -x.
+# Runs the checks and the whole test suite. Extra arguments go to pytest, e.g. -k contract or -x.
+# The checks first: lint and format (ruff) everywhere, strict types (mypy) on the service's packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
+.venv/bin/ruff check --quiet .
+.venv/bin/ruff format --check --quiet .
+.venv/bin/mypy domain application adapters entrypoints
 exec .venv/bin/python -m pytest "$@"

@@ -3,20 +3,18 @@
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from litestar import Litestar, get
+from litestar import Litestar
 from litestar.config.cors import CORSConfig
-from litestar.di import NamedDependency, Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from adapters.http.edge import PathGuard
 from adapters.http.observability import RequestObservability, route_template, stdout_writer
-from adapters.http.openapi import X_REQUEST_ID, finish_document, problem_responses
+from adapters.http.openapi import X_REQUEST_ID, finish_document
+from adapters.http.operations import OperationsController
 from adapters.http.problems import EXCEPTION_HANDLERS
 from adapters.http.routes import TaskController
 from application.tasks import TaskService
-
-MAX_BODY_BYTES = 64 * 1024
 
 # What a browser front end on another origin may send and read (when CORS is on).
 CORS_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -31,29 +29,6 @@ one (404). Every 4xx and 5xx body is an RFC 9457 problem (`application/problem+j
 `title`, `status` and `detail`; a validation problem also names each offending field in `errors`. \
 Every response carries an `X-Request-ID` header: the client's own, echoed when it is 1 to 200 visible \
 ASCII characters, otherwise a new one; the access log names it, so quote it when reporting a problem."""
-
-
-@get(
-    "/health",
-    summary="The process is up",
-    tags=["operations"],
-    responses=problem_responses(500),
-)
-async def health() -> dict[str, str]:
-    return {"status": "ok"}
-
-
-@get(
-    "/ready",
-    summary="The task store answers",
-    tags=["operations"],
-    responses=problem_responses(
-        500, 503, descriptions={503: "The task store does not answer; `Retry-After` says when to ask again."}
-    ),
-)
-async def ready(tasks: NamedDependency[TaskService]) -> dict[str, str]:
-    await tasks.check_store()
-    return {"status": "ready"}
 
 
 def cors_config(origins: Sequence[str]) -> CORSConfig | None:
@@ -74,14 +49,13 @@ def build_app(
     tasks: TaskService,
     on_startup: Sequence[Callable[[], Awaitable[Any]]] = (),
     on_shutdown: Sequence[Callable[[], Awaitable[Any]]] = (),
-    max_body_bytes: int = MAX_BODY_BYTES,
     *,
+    max_body_bytes: int,
     cors_origins: Sequence[str] = (),
     access_log: bool = True,
 ) -> Litestar:
     app = Litestar(
-        route_handlers=[TaskController.bound_to(tasks), health, ready],
-        dependencies={"tasks": Provide(lambda: tasks, use_cache=True, sync_to_thread=False)},
+        route_handlers=[TaskController.bound_to(tasks), OperationsController.bound_to(tasks)],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=max_body_bytes,
         cors_config=cors_config(cors_origins),

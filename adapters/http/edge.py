@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 import msgspec
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 MAX_JSON_DEPTH = 32  # a task needs 2 (the object, its tags); ignored fields may nest up to this
@@ -79,7 +80,7 @@ class PathGuard:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(OWNER_PREFIX):
+        if scope["type"] == ScopeType.HTTP and scope["path"].startswith(OWNER_PREFIX):
             refusal = None
             raw_owner = (scope.get("raw_path") or b"")[len(OWNER_PREFIX) :].partition(b"/")[0]
             if b"%" in raw_owner and not _is_utf8(raw_owner):

@@ -11,7 +11,6 @@ response that is not a problem becomes one.
 
 from collections.abc import Mapping
 from http import HTTPStatus
-from typing import Annotated
 
 import msgspec
 from litestar.datastructures import ResponseHeader
@@ -28,26 +27,8 @@ from litestar.openapi.spec import (
     Schema,
 )
 
-PROBLEM_MEDIA_TYPE = "application/problem+json"
-
-
-class FieldProblem(msgspec.Struct):
-    field: Annotated[str, msgspec.Meta(description="the offending field; `body` when the body as a whole is wrong")]
-    message: Annotated[str, msgspec.Meta(description="what is wrong with it")]
-
-
-class Problem(msgspec.Struct):
-    """An RFC 9457 problem: the body of every 4xx and 5xx response."""
-
-    type: Annotated[str, msgspec.Meta(description="`about:blank`: the status code says it all")]
-    title: Annotated[str, msgspec.Meta(description="the status code's standard phrase")]
-    status: Annotated[int, msgspec.Meta(description="the HTTP status code, repeated")]
-    detail: Annotated[str, msgspec.Meta(description="what went wrong with this request, for a human")]
-    errors: Annotated[
-        list[FieldProblem] | msgspec.UnsetType,
-        msgspec.Meta(description="validation problems only: each offending field, with a message"),
-    ] = msgspec.UNSET
-
+from adapters.http.problems import PROBLEM_MEDIA_TYPE, Problem
+from domain.errors import FieldError
 
 PROBLEM_DESCRIPTIONS: Mapping[int, str] = {
     400: "The request is malformed: the body is not valid JSON, or a parameter has the wrong type or range.",
@@ -58,8 +39,6 @@ PROBLEM_DESCRIPTIONS: Mapping[int, str] = {
     413: "The body is larger than the service accepts (`TODO_MAX_BODY_BYTES`).",
     415: "The body's media type is not supported.",
     422: "Valid JSON of the wrong shape or type, or a value that breaks a rule; `errors` names each field.",
-    428: "The request must be conditional (`If-Match`).",
-    429: "Too many requests; `Retry-After` says when to try again.",
     500: "A bug: the body says nothing about the internals; the server logs the details.",
     503: "The task store cannot be reached right now; `Retry-After` says when to try again.",
 }
@@ -108,9 +87,8 @@ def problem_responses(*statuses: int, descriptions: Mapping[int, str] | None = N
         if status < 400:
             raise ValueError(f"{status} is not an error status; problems are for 4xx and 5xx")
         description = (descriptions or {}).get(status) or problem_description(status)
-        example = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": description}
-        if status == 422:
-            example["errors"] = [{"field": "title", "message": "must be 1 to 200 characters after trimming"}]
+        errors = [FieldError("title", "must be 1 to 200 characters after trimming")] if status == 422 else []
+        example = msgspec.to_builtins(Problem.of(status, description, errors))
         responses[status] = ResponseSpec(
             data_container=Problem,
             description=description,

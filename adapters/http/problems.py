@@ -2,8 +2,9 @@
 
 import logging
 import re
+from collections.abc import Sequence
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response
@@ -23,40 +24,62 @@ from domain.errors import (
 
 log = logging.getLogger(__name__)
 
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
 RETRY_AFTER_SECONDS = 2
 
 
+class FieldProblem(msgspec.Struct):
+    field: Annotated[str, msgspec.Meta(description="the offending field; `body` when the body as a whole is wrong")]
+    message: Annotated[str, msgspec.Meta(description="what is wrong with it")]
+
+
+class Problem(msgspec.Struct):
+    """An RFC 9457 problem: the body of every 4xx and 5xx response."""
+
+    type: Annotated[str, msgspec.Meta(description="`about:blank`: the status code says it all")]
+    title: Annotated[str, msgspec.Meta(description="the status code's standard phrase")]
+    status: Annotated[int, msgspec.Meta(description="the HTTP status code, repeated")]
+    detail: Annotated[str, msgspec.Meta(description="what went wrong with this request, for a human")]
+    errors: Annotated[
+        list[FieldProblem] | msgspec.UnsetType,
+        msgspec.Meta(description="validation problems only: each offending field, with a message"),
+    ] = msgspec.UNSET
+
+    @classmethod
+    def of(cls, status: int, detail: str, errors: Sequence[FieldError] = ()) -> "Problem":
+        fields = [FieldProblem(error.field, error.message) for error in errors] if errors else msgspec.UNSET
+        return cls("about:blank", HTTPStatus(status).phrase, status, detail, fields)
+
+
+UNEXPECTED_DETAIL = "The service failed to handle this request. It has been logged."
+
+
 def problem(
-    status: int, detail: str, errors: list[FieldError] | None = None, headers: dict[str, str] | None = None
-) -> Response[dict[str, Any]]:
-    body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-    }
-    if errors:
-        body["errors"] = [{"field": error.field, "message": error.message} for error in errors]
-    return Response(body, status_code=status, media_type="application/problem+json", headers=headers)
+    status: int, detail: str, errors: Sequence[FieldError] = (), headers: dict[str, str] | None = None
+) -> Response[Problem]:
+    return Response(
+        Problem.of(status, detail, errors), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
+    )
 
 
-def _task_not_found(_: Request[Any, Any, Any], __: TaskNotFound) -> Response[dict[str, Any]]:
+def _task_not_found(_: Request[Any, Any, Any], __: TaskNotFound) -> Response[Problem]:
     return problem(404, "No such task for this user.")
 
 
-def _invalid_input(_: Request[Any, Any, Any], error: InvalidInput) -> Response[dict[str, Any]]:
+def _invalid_input(_: Request[Any, Any, Any], error: InvalidInput) -> Response[Problem]:
     return problem(422, "The request breaks the rules of a task or its owner; see `errors`.", list(error.errors))
 
 
-def _version_mismatch(_: Request[Any, Any, Any], __: VersionMismatch) -> Response[dict[str, Any]]:
+def _version_mismatch(_: Request[Any, Any, Any], __: VersionMismatch) -> Response[Problem]:
     return problem(412, "The task has changed since the ETag in If-Match; nothing was written. Read it again.")
 
 
-def _edit_conflict(_: Request[Any, Any, Any], __: EditConflict) -> Response[dict[str, Any]]:
+def _edit_conflict(_: Request[Any, Any, Any], __: EditConflict) -> Response[Problem]:
     return problem(409, "The task kept changing while this edit was applied; nothing was written. Try again.")
 
 
-def _key_reused(_: Request[Any, Any, Any], __: IdempotencyKeyReused) -> Response[dict[str, Any]]:
+def _key_reused(_: Request[Any, Any, Any], __: IdempotencyKeyReused) -> Response[Problem]:
     return problem(
         422,
         "This Idempotency-Key was already used with a different request body.",
@@ -64,14 +87,14 @@ def _key_reused(_: Request[Any, Any, Any], __: IdempotencyKeyReused) -> Response
     )
 
 
-def _malformed_json(_: Request[Any, Any, Any], error: msgspec.DecodeError) -> Response[dict[str, Any]]:
+def _malformed_json(_: Request[Any, Any, Any], error: msgspec.DecodeError) -> Response[Problem]:
     return problem(400, f"The body is not valid JSON: {error}")
 
 
 _FIELD = re.compile(r"`\$\.(\w+)|required field `(\w+)`")
 
 
-def _wrong_shape(_: Request[Any, Any, Any], error: msgspec.ValidationError) -> Response[dict[str, Any]]:
+def _wrong_shape(_: Request[Any, Any, Any], error: msgspec.ValidationError) -> Response[Problem]:
     # msgspec names the field as "... - at `$.completed`" or "Object missing required field `title`".
     message = str(error)
     found = _FIELD.search(message)
@@ -81,18 +104,16 @@ def _wrong_shape(_: Request[Any, Any, Any], error: msgspec.ValidationError) -> R
     )
 
 
-def _store_unavailable(_: Request[Any, Any, Any], error: StoreUnavailable) -> Response[dict[str, Any]]:
+def _store_unavailable(_: Request[Any, Any, Any], error: StoreUnavailable) -> Response[Problem]:
     log.warning("store unavailable: %s", error)
     return problem(
         503, "The task store is unavailable; try again shortly.", headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
     )
 
 
-def _http_error(_: Request[Any, Any, Any], error: HTTPException) -> Response[dict[str, Any]]:
+def _http_error(_: Request[Any, Any, Any], error: HTTPException) -> Response[Problem]:
     # Litestar's own errors: unknown route, wrong method, oversized body, bad path or query parameter.
-    errors = None
-    if isinstance(error.extra, list):
-        errors = [_field_error(item) for item in error.extra]
+    errors = [_field_error(item) for item in error.extra] if isinstance(error.extra, list) else []
     return problem(error.status_code, str(error.detail), errors, error.headers)
 
 
@@ -102,17 +123,17 @@ def _field_error(item: dict[str, Any]) -> FieldError:
     return FieldError(str(item.get("key", "request")), str(item.get("message", "")))
 
 
-def _too_deeply_nested(request: Request[Any, Any, Any], error: ValueError | RecursionError) -> Response[dict[str, Any]]:
+def _too_deeply_nested(request: Request[Any, Any, Any], error: ValueError | RecursionError) -> Response[Problem]:
     # One line, no traceback: a deep body is a cheap request, and must not be a cheap way to flood the log.
     request_id = getattr(request.state, "request_id", None)
     log.warning("refused a body nested too deeply on %s (request %s)", request.method, request_id)
     return problem(400, f"The body nests arrays and objects deeper than {MAX_JSON_DEPTH} levels.")
 
 
-def _unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:
+def _unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[Problem]:
     request_id = getattr(request.state, "request_id", None)
     log.exception("unhandled error on %s %s (request %s)", request.method, request.url.path, request_id, exc_info=error)
-    return problem(500, "The service failed to handle this request. It has been logged.")
+    return problem(500, UNEXPECTED_DETAIL)
 
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {

@@ -1,7 +1,7 @@
 """The task routes. Each parses the request, calls one use case, and shapes the answer."""
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 from urllib.parse import quote, urlencode
 
 import msgspec
@@ -19,7 +19,7 @@ from adapters.http.edge import check_nesting
 from adapters.http.openapi import problem_responses
 from adapters.http.schemas import CompletionInput, PriorityLabel, TaskInput, TaskOutput, TaskPatch
 from application.tasks import TaskService
-from domain.query import ALL, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SortKey, TaskFilter, TaskQuery
+from domain.query import DEFAULT_PAGE_SIZE, FIRST_PAGE, MAX_PAGE_SIZE, SortKey, TaskFilter, TaskQuery
 from domain.task import Priority, Task
 
 Body = TypeVar("Body", bound=msgspec.Struct)
@@ -103,16 +103,23 @@ def _moment(name: str, text: str | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-class TaskController(Controller):
-    """The routes of one TaskService: `bound_to` makes the subclass that serves it."""
+class TaskServiceController(Controller):
+    """Routes that call one TaskService, handed to them once when the app is built (`bound_to`).
 
-    path = "/api/{user_id:str}/tasks"
-    tags = ("tasks",)
+    Resolving the service as a Litestar dependency on every request instead costs about 4 µs of
+    a 21 µs `get` (measured with `python -m bench.in_process`).
+    """
+
     tasks: TaskService
 
     @classmethod
-    def bound_to(cls, tasks: TaskService) -> type["TaskController"]:
+    def bound_to(cls, tasks: TaskService) -> type[Self]:
         return type(cls.__name__, (cls,), {"tasks": tasks})
+
+
+class TaskController(TaskServiceController):
+    path = "/api/{user_id:str}/tasks"
+    tags = ("tasks",)
 
     @get("/", responses=LIST_PROBLEMS, summary="List the user's tasks: filtered, sorted, a page at a time")
     async def list_tasks(
@@ -153,10 +160,12 @@ class TaskController(Controller):
             )
             query = TaskQuery(wanted, SortKey(sort.lstrip("-")), sort.startswith("-"), limit)
         else:
-            query = ALL  # the seed clients' plain listing: nothing to parse
+            query = FIRST_PAGE  # the seed clients' plain listing: nothing to parse
         if cursor is not None:
             try:
-                query = TaskQuery(query.filter, query.sort, query.descending, limit, cursors.decode(user_id, cursor, query))
+                query = TaskQuery(
+                    query.filter, query.sort, query.descending, limit, cursors.decode(user_id, cursor, query)
+                )
             except cursors.InvalidCursor as error:
                 raise ValidationException(str(error), extra=[{"key": "cursor", "message": str(error)}]) from None
         page = await self.tasks.list(user_id, query)
@@ -181,16 +190,7 @@ class TaskController(Controller):
             ),
         ] = None,
     ) -> JSONAnswer[TaskOutput]:
-        task = await self.tasks.create(
-            user_id,
-            data.title,
-            data.description,
-            data.completed,
-            data.priority,
-            data.due_at,
-            data.tags,
-            idempotency_key,
-        )
+        task = await self.tasks.create(user_id, data.draft(), idempotency_key=idempotency_key)
         return _answer(task, HTTP_201_CREATED, Location=f"/api/{quote(user_id, safe='')}/tasks/{task.id}")
 
     @get("/{task_id:str}", responses=GET_ANSWERS, summary="Read one task")
@@ -222,17 +222,7 @@ class TaskController(Controller):
         data: JSONBody[TaskInput],
         if_match: IfMatch = None,
     ) -> JSONAnswer[TaskOutput]:
-        task = await self.tasks.replace(
-            user_id,
-            task_id,
-            data.title,
-            data.description,
-            data.completed,
-            data.priority,
-            data.due_at,
-            data.tags,
-            versions_allowed(if_match),
-        )
+        task = await self.tasks.replace(user_id, task_id, data.draft(), expected_versions=versions_allowed(if_match))
         return _answer(task)
 
     @patch(
@@ -249,7 +239,8 @@ class TaskController(Controller):
         data: JSONBody[TaskPatch],
         if_match: IfMatch = None,
     ) -> JSONAnswer[TaskOutput]:
-        return _answer(await self.tasks.update(user_id, task_id, data.changes(), versions_allowed(if_match)))
+        allowed = versions_allowed(if_match)
+        return _answer(await self.tasks.update(user_id, task_id, data.changes(), expected_versions=allowed))
 
     @delete(
         "/{task_id:str}",
@@ -263,7 +254,7 @@ class TaskController(Controller):
         task_id: FromPath[str],
         if_match: IfMatch = None,
     ) -> None:
-        await self.tasks.delete(user_id, task_id, versions_allowed(if_match))
+        await self.tasks.delete(user_id, task_id, expected_versions=versions_allowed(if_match))
 
     @patch(
         "/{task_id:str}/complete",
@@ -281,5 +272,5 @@ class TaskController(Controller):
     ) -> JSONAnswer[TaskOutput]:
         allowed = versions_allowed(if_match)
         if data is None:
-            return _answer(await self.tasks.toggle_completion(user_id, task_id, allowed))
-        return _answer(await self.tasks.set_completion(user_id, task_id, data.completed, allowed))
+            return _answer(await self.tasks.toggle_completion(user_id, task_id, expected_versions=allowed))
+        return _answer(await self.tasks.set_completion(user_id, task_id, data.completed, expected_versions=allowed))

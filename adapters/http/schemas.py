@@ -7,7 +7,7 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from domain.task import MAX_DESCRIPTION_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, MAX_TITLE_LENGTH, Priority, Task
+from domain.task import MAX_DESCRIPTION_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, MAX_TITLE_LENGTH, Priority, Task, TaskDraft
 
 Title = Annotated[
     str, msgspec.Meta(description=f"1 to {MAX_TITLE_LENGTH} characters once surrounding white space is trimmed")
@@ -21,7 +21,8 @@ Tags = Annotated[
         description=f"at most {MAX_TAGS} tags of 1 to {MAX_TAG_LENGTH} characters, trimmed; repeats are dropped",
     ),
 ]
-PRIORITY_LABELS = tuple(p.label for p in Priority)
+
+PRIORITY_LABELS = tuple(p.label for p in Priority)  # by number: cheaper than `.label` per task
 
 
 class TaskInput(msgspec.Struct):
@@ -33,6 +34,9 @@ class TaskInput(msgspec.Struct):
     priority: PriorityLabel = "none"
     due_at: DueAt = None
     tags: Tags = []
+
+    def draft(self) -> TaskDraft:
+        return TaskDraft(**msgspec.structs.asdict(self))
 
 
 class TaskPatch(msgspec.Struct, omit_defaults=True):

@@ -52,17 +52,19 @@ from typing import Any, TypeVar
 
 import psycopg
 from psycopg import AsyncCursor
+from psycopg.adapt import Loader
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
-from sqlalchemy.sql import Executable, Select, TextClause
+from sqlalchemy.sql import ClauseElement, Executable, Select, TextClause
 
 from adapters.sql.store import Row
 from domain.errors import StoreUnavailable
+from domain.task import Priority
 
 log = logging.getLogger(__name__)
 
-_dialect = psycopg_dialect.dialect()
+_dialect = psycopg_dialect.dialect()  # type: ignore[no-untyped-call]
 T = TypeVar("T")
 Connection = psycopg.AsyncConnection[Any]
 
@@ -73,17 +75,29 @@ RECONNECT_WINDOW = 5.0
 CLOSE_WAIT = 5.0
 
 
-async def _in_utc(connection: Connection) -> None:
+class PriorityLoader(Loader):
+    """Loads a smallint as the task's Priority: `priority` is the schema's only smallint column.
+
+    A dictionary lookup called straight from psycopg's C code: no Python frame per value.
+    """
+
+    # psycopg hands over a bytes-like value; bytes and memoryview keys hash and compare alike.
+    load = staticmethod({str(int(priority)).encode(): priority for priority in Priority}.__getitem__)  # type: ignore[assignment]
+
+
+async def _configure(connection: Connection) -> None:
     # timestamptz values then load as UTC datetimes, whatever the server's default zone.
     # PgBouncer tracks TimeZone per client, so this holds through a transaction-mode pooler too.
     await connection.execute("SET TIME ZONE 'UTC'")
+    connection.adapters.register_loader("int2", PriorityLoader)
 
 
-def _connect_timeout(conninfo: str, timeout: float) -> dict[str, Any]:
-    """libpq waits for a new connection as long as the OS lets it unless told: bound it, unless the URL does."""
+def connect_timeout(conninfo: str, timeout: float) -> int | None:
+    """The `connect_timeout` to give libpq, which otherwise waits for a new connection as long as the
+    OS lets it; None when the URL or PGCONNECT_TIMEOUT already bounds it."""
     if "connect_timeout" in conninfo_to_dict(conninfo) or os.environ.get("PGCONNECT_TIMEOUT"):
-        return {}
-    return {"connect_timeout": max(2, math.ceil(timeout))}  # whole seconds; libpq's minimum is 2
+        return None
+    return max(2, math.ceil(timeout))  # whole seconds; libpq's minimum is 2
 
 
 def _hung_up(connection: Connection) -> bool:
@@ -115,10 +129,13 @@ def _is_read(statement: Executable) -> bool:
 
 
 class PsycopgDatabase:
-    def __init__(
-        self, conninfo: str, pool_size: int = 10, prepared_statements: bool = True, timeout: float = 10.0
-    ) -> None:
+    def __init__(self, conninfo: str, *, pool_size: int, timeout: float, prepared_statements: bool = True) -> None:
         self.timeout = timeout
+        # Autocommit: every statement is its own transaction, with no BEGIN/COMMIT round trips.
+        # Prepared statements can be switched off for poolers that cannot carry them.
+        options: dict[str, Any] = {"autocommit": True, "prepare_threshold": 5 if prepared_statements else None}
+        if (seconds := connect_timeout(conninfo, timeout)) is not None:
+            options["connect_timeout"] = seconds
         self.pool = AsyncConnectionPool(
             conninfo,
             min_size=pool_size,
@@ -126,24 +143,20 @@ class PsycopgDatabase:
             timeout=timeout,
             reconnect_timeout=RECONNECT_WINDOW,
             open=False,
-            # Autocommit: every statement is its own transaction, with no BEGIN/COMMIT round trips.
-            # Prepared statements can be switched off for poolers that cannot carry them.
-            kwargs={
-                "autocommit": True,
-                "prepare_threshold": 5 if prepared_statements else None,
-                **_connect_timeout(conninfo, timeout),
-            },
-            configure=_in_utc,
+            kwargs=options,
+            configure=_configure,
         )
         self._sql: dict[Executable, tuple[str, bool]] = {}
         self._in_use = 0  # connections out of the pool
         self._turns = asyncio.Semaphore(pool_size)  # one per connection
 
     async def fetch_all(self, statement: Executable, params: dict[str, Any]) -> list[Row]:
-        return await self._run(statement, params, AsyncCursor.fetchall)
+        rows: list[Row] = await self._run(statement, params, AsyncCursor.fetchall)
+        return rows
 
     async def fetch_one(self, statement: Executable, params: dict[str, Any]) -> Row | None:
-        return await self._run(statement, params, AsyncCursor.fetchone)
+        row: Row | None = await self._run(statement, params, AsyncCursor.fetchone)
+        return row
 
     async def execute(self, statement: Executable, params: dict[str, Any]) -> None:
         await self._run(statement, params, None)
@@ -241,5 +254,6 @@ class PsycopgDatabase:
     def _compiled(self, statement: Executable) -> tuple[str, bool]:
         """The statement's SQL, compiled once, and whether it only reads (and so may be retried)."""
         if (compiled := self._sql.get(statement)) is None:
+            assert isinstance(statement, ClauseElement)  # every statement the store runs is one
             compiled = self._sql[statement] = (str(statement.compile(dialect=_dialect)), _is_read(statement))
         return compiled

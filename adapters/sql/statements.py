@@ -4,9 +4,11 @@ Parameters of INSERTs and UPDATEs are not named after columns: SQLAlchemy reserv
 """
 
 from functools import cache
+from typing import Any
 
 from sqlalchemy import (
     Integer,
+    String,
     and_,
     any_,
     bindparam,
@@ -28,12 +30,12 @@ from sqlalchemy.sql import ColumnElement, Insert, Select
 
 from adapters.sql.schema import UtcDateTime, idempotency_keys, tasks
 from domain.query import SORT_ATTRIBUTES, SortKey
+from domain.task import EDITABLE_FIELDS
 
 _owned = (tasks.c.user_id == bindparam("owner")) & (tasks.c.id == bindparam("task_id"))
 _expected = bindparam("expected_version", type_=Integer())
 _at_version = _owned & or_(_expected.is_(None), tasks.c.version == _expected)
 _now = bindparam("now", type_=UtcDateTime())
-_new_completed = bindparam("new_completed", type_=tasks.c.completed.type)
 # A literal, not a bound parameter: the Postgres path sends only the parameters the store names.
 _next_version = tasks.c.version + literal_column("1", Integer())
 
@@ -41,19 +43,19 @@ INSERT = insert(tasks)
 
 GET = select(tasks).where(_owned)
 
+# Every editable field from a parameter named after it (`new_title`...); `completed_at` follows `completed`.
+_new_content = {name: bindparam(f"new_{name}", type_=tasks.c[name].type) for name in EDITABLE_FIELDS}
+_new_completed = _new_content["completed"]
 REPLACE = (
     update(tasks)
     .where(_at_version)
     .values(
-        title=bindparam("new_title"),
-        description=bindparam("new_description"),
-        completed=_new_completed,
-        priority=bindparam("new_priority"),
-        due_at=bindparam("new_due_at", type_=UtcDateTime()),
-        tags=bindparam("new_tags", type_=tasks.c.tags.type),
-        completed_at=case((_new_completed, func.coalesce(tasks.c.completed_at, _now)), else_=None),
-        updated_at=_now,
-        version=_next_version,
+        _new_content
+        | {
+            "completed_at": case((_new_completed, func.coalesce(tasks.c.completed_at, _now)), else_=None),
+            "updated_at": _now,
+            "version": _next_version,
+        }
     )
     .returning(*tasks.c)
 )
@@ -114,7 +116,9 @@ FILTERS = ("completed", "priority", "tag", "due_before", "due_after", "text")
 
 
 @cache
-def list_tasks(dialect: str, filters: frozenset[str], sort: SortKey, descending: bool, after: str | None) -> Select:
+def list_tasks(
+    dialect: str, filters: frozenset[str], sort: SortKey, descending: bool, after: str | None
+) -> Select[Any]:
     """The listing for one shape of query: which filters, which order, and whether it continues
     after a position with a value (`after="value"`) or without one (`"null"`, no due date)."""
     key = tasks.c[SORT_ATTRIBUTES[sort]]
@@ -130,7 +134,7 @@ def list_tasks(dialect: str, filters: frozenset[str], sort: SortKey, descending:
     if "due_after" in filters:
         conditions.append(tasks.c.due_at > bindparam("due_after", type_=UtcDateTime()))
     if "text" in filters:
-        pattern = bindparam("pattern")
+        pattern = bindparam("pattern", type_=String())
         # ASCII-only case folding everywhere: a "C" collation on Postgres, SQLite's own LIKE.
         description = tasks.c.description.collate("C") if dialect == "postgresql" else tasks.c.description
         conditions.append(or_(tasks.c.title.ilike(pattern, escape="\\"), description.ilike(pattern, escape="\\")))
@@ -145,7 +149,7 @@ def list_tasks(dialect: str, filters: frozenset[str], sort: SortKey, descending:
 
 
 def _has_tag(dialect: str) -> ColumnElement[bool]:
-    tag = bindparam("tag")
+    tag = bindparam("tag", type_=String())
     if dialect == "postgresql":
         return tag == any_(tasks.c.tags)
     values = func.json_each(tasks.c.tags).table_valued("value")

@@ -2,7 +2,7 @@
 run by whichever `Database` drives the server."""
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -10,12 +10,12 @@ import msgspec
 from sqlalchemy.sql import Executable
 
 from adapters.sql import statements as sql
+from adapters.sql.schema import tasks
 from domain.errors import IdempotencyKeyReused
-from domain.query import ALL, TaskFilter, TaskQuery
-from domain.task import Task, TaskContent
+from domain.query import FIRST_PAGE, TaskFilter, TaskQuery
+from domain.task import EDITABLE_FIELDS, IDEMPOTENCY_KEY_LIFETIME, Task, TaskContent
 
 Row = Sequence[Any]
-IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
 NO_FILTER = TaskFilter()
 FILTER_NAMES = frozenset(sql.FILTERS)
 
@@ -54,7 +54,7 @@ def _columns(task: Task, prefix: str = "") -> dict[str, Any]:
     return {prefix + name: getattr(task, name) for name in _TASK_COLUMNS}
 
 
-_TASK_COLUMNS = [column.name for column in sql.tasks.c]
+_TASK_COLUMNS = [column.name for column in tasks.c]
 
 
 def _like_pattern(text: str) -> str:
@@ -99,9 +99,9 @@ class SqlTaskStore:
             raise IdempotencyKeyReused(idempotency_key)
         return msgspec.json.decode(recorded_task, type=Task)
 
-    async def list(self, user_id: str, query: TaskQuery = ALL) -> list[Task]:
+    async def list(self, user_id: str, query: TaskQuery = FIRST_PAGE) -> list[Task]:
         params: dict[str, Any] = {"owner": user_id, "limit": query.limit}
-        filters = frozenset()
+        filters: frozenset[str] = frozenset()
         if query.filter != NO_FILTER:
             params |= {name: value for name in sql.FILTERS if (value := getattr(query.filter, name)) is not None}
             filters = frozenset(params) & FILTER_NAMES
@@ -120,18 +120,9 @@ class SqlTaskStore:
     async def replace(
         self, user_id: str, task_id: UUID, content: TaskContent, now: datetime, expected_version: int | None = None
     ) -> Task | None:
-        params = {
-            "owner": user_id,
-            "task_id": task_id,
-            "expected_version": expected_version,
-            "new_title": content.title,
-            "new_description": content.description,
-            "new_completed": content.completed,
-            "new_priority": content.priority,
-            "new_due_at": content.due_at,
-            "new_tags": list(content.tags),
-            "now": now,
-        }
+        params = {"owner": user_id, "task_id": task_id, "expected_version": expected_version, "now": now}
+        params |= {f"new_{name}": getattr(content, name) for name in EDITABLE_FIELDS}
+        params["new_tags"] = list(content.tags)
         return _task_or_none(await self.database.fetch_one(sql.REPLACE, params))
 
     async def delete(self, user_id: str, task_id: UUID, expected_version: int | None = None) -> bool:

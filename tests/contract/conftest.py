@@ -25,7 +25,7 @@ def make_store(request: pytest.FixtureRequest) -> Callable[[], Store]:
         sqlite_url = request.getfixturevalue("sqlite_url")
         return lambda: SqlTaskStore(SqlAlchemyDatabase(sqlite_url), "sqlite")
     postgres_url = request.getfixturevalue("postgres_url")
-    return lambda: SqlTaskStore(PsycopgDatabase(postgres_url, pool_size=4), "postgresql")
+    return lambda: SqlTaskStore(PsycopgDatabase(postgres_url, pool_size=4, timeout=5.0), "postgresql")
 
 
 @pytest.fixture

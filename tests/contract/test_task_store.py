@@ -1,6 +1,6 @@
-import asyncio
+"""Every TaskStore keeps, reads, changes and removes an owner's tasks alike."""
+
 from collections.abc import Awaitable, Callable
-from dataclasses import replace as replace_task
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -8,61 +8,12 @@ from uuid import UUID, uuid4
 import anyio
 import pytest
 
-from domain.errors import IdempotencyKeyReused
 from domain.task import Priority, Task, TaskContent
 
 from .conftest import Store
+from .tasks import DUE, EVEN_LATER, HOSTILE, LATER, T0, added, is_utc, make_task
 
 pytestmark = pytest.mark.anyio
-
-T0 = datetime(2026, 5, 17, 8, 30, 15, 123456, tzinfo=UTC)
-LATER = T0 + timedelta(minutes=3, microseconds=1)
-HOSTILE = "Robert'); DROP TABLE tasks;-- <b>&amp;</b> %s %(owner)s \\ 🙂👩‍👩‍👧 \u202eעברית\n\ttab  "
-
-
-_SAME_AS_UPDATED: Any = object()
-
-
-def make_task(
-    owner: str,
-    title: str = "a task",
-    description: str | None = None,
-    completed: bool = False,
-    created_at: datetime = T0,
-    updated_at: datetime | None = None,
-    priority: Priority = Priority.NONE,
-    due_at: datetime | None = None,
-    tags: list[str] | None = None,
-    completed_at: datetime | None = _SAME_AS_UPDATED,
-    version: int = 1,
-) -> Task:
-    """A task as a store keeps it; a completed one was completed when last updated unless said otherwise."""
-    updated_at = updated_at or created_at
-    if completed_at is _SAME_AS_UPDATED:
-        completed_at = updated_at if completed else None
-    return Task(
-        uuid4(),
-        owner,
-        title,
-        description,
-        completed,
-        created_at,
-        updated_at,
-        priority,
-        due_at,
-        list(tags or []),
-        completed_at,
-        version,
-    )
-
-
-async def added(store: Store, task: Task) -> Task:
-    assert await store.add(task) == task
-    return task
-
-
-def is_utc(moment: datetime) -> bool:
-    return moment.tzinfo is not None and moment.utcoffset() == timedelta(0)
 
 
 ROUND_TRIPS = {
@@ -81,6 +32,18 @@ async def test_add_then_get_round_trips_every_field(store: Store, owner: str, fi
     assert got == task
     assert (got.created_at.microsecond, got.updated_at.microsecond) == (123456, 123457)
     assert is_utc(got.created_at) and is_utc(got.updated_at)
+
+
+async def test_priority_comes_back_as_a_priority_from_every_operation(store: Store, owner: str) -> None:
+    task = await added(store, make_task(owner, priority=Priority.HIGH))
+    replaced = await store.replace(owner, task.id, TaskContent("t", priority=Priority.LOW), LATER)
+    toggled = await store.toggle_completion(owner, task.id, LATER)
+    listed = await store.list(owner)
+    got = await store.get(owner, task.id)
+    assert replaced is not None and toggled is not None and got is not None
+    for loaded in [replaced, toggled, got, *listed]:
+        assert type(loaded.priority) is Priority, loaded
+    assert (replaced.priority, got.priority) == (Priority.LOW, Priority.LOW)
 
 
 async def test_round_trip_keeps_a_128_character_owner(store: Store, owner: str) -> None:
@@ -217,12 +180,10 @@ async def test_concurrent_adds_all_land(store: Store, owner: str) -> None:
     assert await store.list(owner) == tasks
 
 
-# --- the richer task: priority, due date, tags, completion time, version -------------------------
+# --- priority, due date, tags, completion time, version ----------------------------------------
 
-DUE = datetime(2026, 7, 4, 16, 45, 30, 654321, tzinfo=UTC)
-EVEN_LATER = LATER + timedelta(hours=2, microseconds=5)
 
-NEW_FIELDS = {
+FIELD_VALUES = {
     "defaults": {},
     "high-due-tagged": {"priority": Priority.HIGH, "due_at": DUE, "tags": ["work", "urgent"]},
     "each-priority-low": {"priority": Priority.LOW},
@@ -237,8 +198,8 @@ NEW_FIELDS = {
 }
 
 
-@pytest.mark.parametrize("fields", NEW_FIELDS.values(), ids=NEW_FIELDS.keys())
-async def test_add_then_get_and_list_round_trip_the_new_fields(
+@pytest.mark.parametrize("fields", FIELD_VALUES.values(), ids=FIELD_VALUES.keys())
+async def test_add_then_get_and_list_round_trip_every_field_value(
     store: Store, owner: str, fields: dict[str, Any]
 ) -> None:
     task = await added(store, make_task(owner, "rich", "described", **fields))
@@ -368,237 +329,3 @@ async def test_every_changing_write_adds_one_to_the_version(store: Store, owner:
 
     assert versions == [2, 3, 3, 4, 5, 6]
     assert (await store.get(owner, task.id)).version == 6
-
-
-# --- conditional writes: expected_version ----------------------------------------------------
-
-CONDITIONAL: dict[str, tuple[Callable[[Store, str, UUID, int | None], Awaitable[object]], object]] = {
-    "replace": (
-        lambda store, user, tid, v: store.replace(user, tid, TaskContent("x", "y", True, Priority.LOW), LATER, v),
-        None,
-    ),
-    "delete": (lambda store, user, tid, v: store.delete(user, tid, v), False),
-    "toggle_completion": (lambda store, user, tid, v: store.toggle_completion(user, tid, LATER, v), None),
-    "set_completion": (lambda store, user, tid, v: store.set_completion(user, tid, True, LATER, v), None),
-}
-
-
-@pytest.mark.parametrize(("operation", "miss"), CONDITIONAL.values(), ids=CONDITIONAL.keys())
-async def test_a_conditional_write_at_the_current_version_happens(
-    store: Store, owner: str, operation: Callable[..., Awaitable[object]], miss: object
-) -> None:
-    task = await added(store, make_task(owner, "mine", version=7))
-
-    result = await operation(store, owner, task.id, 7)
-
-    assert result is not miss
-    after = await store.get(owner, task.id)
-    if result is True:  # delete
-        assert after is None
-    else:
-        assert result == after
-        assert (after.version, after.updated_at, after.completed) == (8, LATER, True)
-
-
-@pytest.mark.parametrize("wrong", [6, 8, 1, 0, -1], ids=["older", "newer", "first", "zero", "negative"])
-@pytest.mark.parametrize(("operation", "miss"), CONDITIONAL.values(), ids=CONDITIONAL.keys())
-async def test_a_conditional_write_at_another_version_misses_and_changes_nothing(
-    store: Store, owner: str, operation: Callable[..., Awaitable[object]], miss: object, wrong: int
-) -> None:
-    task = await added(store, make_task(owner, "mine", version=7))
-
-    assert await operation(store, owner, task.id, wrong) is miss
-
-    assert await store.get(owner, task.id) == task
-    assert await store.list(owner) == [task]
-
-
-@pytest.mark.parametrize(("operation", "miss"), CONDITIONAL.values(), ids=CONDITIONAL.keys())
-async def test_a_conditional_write_on_a_missing_task_misses(
-    store: Store, owner: str, operation: Callable[..., Awaitable[object]], miss: object
-) -> None:
-    task = await added(store, make_task(owner))
-
-    assert await operation(store, owner, uuid4(), 1) is miss
-    assert await store.list(owner) == [task]
-
-
-@pytest.mark.parametrize(("operation", "miss"), CONDITIONAL.values(), ids=CONDITIONAL.keys())
-async def test_another_owner_misses_even_at_the_right_version(
-    store: Store, owner: str, other: str, operation: Callable[..., Awaitable[object]], miss: object
-) -> None:
-    task = await added(store, make_task(owner, "mine", "private", priority=Priority.HIGH, tags=["t"], version=3))
-
-    assert await operation(store, other, task.id, 3) is miss
-    assert await operation(store, other, task.id, None) is miss
-
-    assert await store.get(owner, task.id) == task
-    assert await store.get(other, task.id) is None
-
-
-async def test_the_second_of_two_writes_at_the_same_version_misses(store: Store, owner: str) -> None:
-    task = await added(store, make_task(owner))
-
-    first = await store.replace(owner, task.id, TaskContent("first"), LATER, 1)
-    second = await store.replace(owner, task.id, TaskContent("second"), EVEN_LATER, 1)
-
-    assert (first.title, first.version, second) == ("first", 2, None)
-    assert await store.get(owner, task.id) == first
-
-
-async def test_concurrent_conditional_writes_at_one_version_let_exactly_one_through(store: Store, owner: str) -> None:
-    task = await added(store, make_task(owner))
-
-    results = await asyncio.gather(
-        *(store.replace(owner, task.id, TaskContent(f"writer {n}"), LATER + timedelta(seconds=n), 1) for n in range(8))
-    )
-
-    winners = [result for result in results if result is not None]
-    assert len(winners) == 1
-    assert winners[0].version == 2
-    assert await store.get(owner, task.id) == winners[0]
-
-
-# --- idempotent creation --------------------------------------------------------------------
-
-KEY = "create-7f3a9c"
-
-
-def fresh(task: Task, later: timedelta = timedelta(seconds=1)) -> Task:
-    """The same request arriving again: the same content, a new id, a later clock."""
-    return replace_task(task, id=uuid4(), created_at=task.created_at + later, updated_at=task.updated_at + later)
-
-
-async def test_the_first_add_with_a_key_stores_and_returns_the_task(store: Store, owner: str) -> None:
-    task = make_task(owner, "keyed", "d", priority=Priority.HIGH, due_at=DUE, tags=["a", "b"])
-
-    assert await store.add(task, KEY, "print") == task
-    assert await store.get(owner, task.id) == task
-
-
-async def test_the_same_key_and_fingerprint_returns_the_first_task_and_stores_no_other(
-    store: Store, owner: str
-) -> None:
-    first = make_task(owner, "keyed", priority=Priority.LOW, due_at=DUE, tags=["x"])
-    await store.add(first, KEY, "print")
-
-    replays = [await store.add(fresh(first, timedelta(minutes=n)), KEY, "print") for n in (1, 60, 23 * 60)]
-
-    assert replays == [first] * 3
-    assert await store.list(owner) == [first]
-
-
-async def test_a_replay_returns_the_task_as_first_created_even_after_it_changed(store: Store, owner: str) -> None:
-    first = make_task(owner, "keyed")
-    await store.add(first, KEY, "print")
-    changed = await store.toggle_completion(owner, first.id, LATER)
-
-    replay = await store.add(fresh(first), KEY, "print")
-
-    assert replay == first
-    assert await store.list(owner) == [changed]
-
-
-async def test_a_replay_after_the_task_was_deleted_creates_nothing(store: Store, owner: str) -> None:
-    first = make_task(owner, "keyed")
-    await store.add(first, KEY, "print")
-    assert await store.delete(owner, first.id) is True
-
-    assert await store.add(fresh(first), KEY, "print") == first
-    assert await store.list(owner) == []
-
-
-async def test_the_same_key_with_another_fingerprint_raises_and_stores_nothing(store: Store, owner: str) -> None:
-    first = make_task(owner, "keyed")
-    await store.add(first, KEY, "print")
-    different = make_task(owner, "something else", created_at=LATER)
-
-    with pytest.raises(IdempotencyKeyReused):
-        await store.add(different, KEY, "another print")
-
-    assert await store.get(owner, different.id) is None
-    assert await store.list(owner) == [first]
-    assert await store.add(fresh(first), KEY, "print") == first  # the key still belongs to the first request
-
-
-async def test_a_key_is_scoped_to_its_owner(store: Store, owner: str, other: str) -> None:
-    mine = make_task(owner, "mine")
-    theirs = make_task(other, "theirs")
-
-    assert await store.add(mine, KEY, "print") == mine
-    assert await store.add(theirs, KEY, "another print") == theirs
-    assert await store.add(fresh(theirs), KEY, "another print") == theirs
-
-    assert await store.list(owner) == [mine]
-    assert await store.list(other) == [theirs]
-
-
-async def test_different_keys_create_different_tasks(store: Store, owner: str) -> None:
-    first = make_task(owner, "same content")
-    second = fresh(first)
-
-    assert await store.add(first, "key-1", "print") == first
-    assert await store.add(second, "key-2", "print") == second
-    assert await store.list(owner) == [first, second]
-
-
-async def test_an_add_without_a_key_ignores_earlier_keys(store: Store, owner: str) -> None:
-    first = make_task(owner, "same content")
-    await store.add(first, KEY, "print")
-    second = fresh(first)
-
-    assert await store.add(second) == second
-    assert await store.list(owner) == [first, second]
-
-
-async def test_a_key_is_kept_24_hours(store: Store, owner: str) -> None:
-    first = make_task(owner, "keyed")
-    await store.add(first, KEY, "print")
-
-    almost_a_day = fresh(first, timedelta(hours=24) - timedelta(microseconds=1))
-    assert await store.add(almost_a_day, KEY, "print") == first
-    assert await store.list(owner) == [first]
-
-
-async def test_a_key_more_than_24_hours_old_can_be_used_again(store: Store, owner: str) -> None:
-    first = make_task(owner, "keyed")
-    await store.add(first, KEY, "print")
-
-    next_day = make_task(owner, "other content", created_at=T0 + timedelta(hours=24, microseconds=1))
-    assert await store.add(next_day, KEY, "another print") == next_day
-    again = fresh(next_day)
-    assert await store.add(again, KEY, "another print") == next_day  # and the key now names the new task
-    assert await store.list(owner) == [first, next_day]
-
-
-async def test_a_key_expires_exactly_24_hours_after_its_first_use(store: Store, owner: str) -> None:
-    """Every store must draw the line at the same instant: the key lives for [t, t + 24 h)."""
-    first = make_task(owner, "keyed")
-    await store.add(first, KEY, "print")
-
-    a_day_later = fresh(first, timedelta(hours=24))
-    assert await store.add(a_day_later, KEY, "print") == a_day_later
-    assert await store.list(owner) == [first, a_day_later]
-
-
-async def test_concurrent_adds_with_one_key_store_exactly_one_task(store: Store, owner: str) -> None:
-    attempts = [make_task(owner, "once", created_at=T0 + timedelta(microseconds=n)) for n in range(10)]
-
-    results = await asyncio.gather(*(store.add(task, KEY, "print") for task in attempts))
-
-    stored = await store.list(owner)
-    assert len(stored) == 1
-    assert stored[0] in attempts
-    assert results == stored * 10
-
-
-async def test_concurrent_adds_with_one_key_for_different_owners_each_store_one(store: Store) -> None:
-    owners = [f"owner-{uuid4()}" for _ in range(5)]
-    attempts = [make_task(user, "once") for user in owners for _ in range(3)]
-
-    results = await asyncio.gather(*(store.add(task, KEY, "print") for task in attempts))
-
-    for user in owners:
-        stored = await store.list(user)
-        assert len(stored) == 1
-        assert [result for result in results if result.user_id == user] == stored * 3

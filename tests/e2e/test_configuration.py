@@ -16,7 +16,7 @@ EX_CONFIG = 78
 
 def run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(TODO), *args], env=todo_env(None) | env, cwd=cwd, capture_output=True, text=True, timeout=30
+        [str(TODO), *args], env=todo_env(None) | env, cwd=cwd, capture_output=True, text=True, timeout=30, check=False
     )
 
 

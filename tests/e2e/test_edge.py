@@ -125,7 +125,9 @@ def test_headers_within_the_limits_are_served(server: Server) -> None:
 
 
 def test_a_long_request_target_is_a_414_problem(server: Server) -> None:
-    status, headers, body, closed = ask(server, b"GET /api/a/tasks?q=" + b"m" * 10_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    status, headers, body, closed = ask(
+        server, b"GET /api/a/tasks?q=" + b"m" * 10_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
     assert_problem(status, headers, body, 414)
     assert closed
 
@@ -178,7 +180,7 @@ async def test_slow_header_senders_get_408_in_time_and_do_not_block_others(serve
 
     assert max(latencies) < 0.5
     assert len(answers) == SLOW_CLIENTS
-    assert all(answer.startswith(b"HTTP/1.1 408 ") for answer in answers), set(a[:20] for a in answers)
+    assert all(answer.startswith(b"HTTP/1.1 408 ") for answer in answers), {a[:20] for a in answers}
     assert all(b"application/problem+json" in answer for answer in answers)
     assert elapsed < HEADER_TIMEOUT + 4  # every socket was closed by the server within the bound
 
@@ -213,7 +215,8 @@ async def test_bodies_that_never_complete_get_408_and_write_nothing(server: Serv
 
     assert time.monotonic() - started < BODY_TIMEOUT + 3
     assert all(answer.startswith(b"HTTP/1.1 408 ") for answer in answers), answers[0]
-    assert httpx.get(f"{server.base_url}/api/{user}/tasks").json() == []
+    async with httpx.AsyncClient(base_url=server.base_url) as client:
+        assert (await client.get(f"/api/{user}/tasks")).json() == []
 
 
 # --- 7: an endless body after its 413 -------------------------------------------------------------

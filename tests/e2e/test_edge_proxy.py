@@ -28,7 +28,9 @@ def proxy(serve: Serve, tmp_path: Path) -> Iterator[str]:
     server = serve("memory://")
     port = free_port()
     text = CONFIG.read_text()
-    text = text.replace("127.0.0.1:8000", server.base_url.removeprefix("http://")).replace("listen 8080", f"listen 127.0.0.1:{port}")
+    text = text.replace("127.0.0.1:8000", server.base_url.removeprefix("http://")).replace(
+        "listen 8080", f"listen 127.0.0.1:{port}"
+    )
     text = text.replace("client_header_timeout 10s", "client_header_timeout 1s")
     text = text.replace("worker_processes auto", "worker_processes 1")
     (tmp_path / "tmp").mkdir()
@@ -63,7 +65,9 @@ def test_requests_pass_through_with_their_headers(proxy: str) -> None:
 
 
 def test_nginx_refuses_a_large_body_as_a_problem(proxy: str) -> None:
-    response = httpx.post(f"{proxy}/api/alice/tasks", content=b"x" * 100_000, headers={"content-type": "application/json"})
+    response = httpx.post(
+        f"{proxy}/api/alice/tasks", content=b"x" * 100_000, headers={"content-type": "application/json"}
+    )
     assert response.status_code == 413
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["status"] == 413

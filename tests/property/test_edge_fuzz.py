@@ -36,13 +36,15 @@ def victims_tasks(client: TestClient) -> list[Any]:
 def check(response: Any, sent: str = "") -> None:
     assert response.status_code != 500, response.text
     if response.status_code >= 400:
-        assert not problem_violations(response.status_code, response.headers.get("content-type"), response.content, sent)
+        assert not problem_violations(
+            response.status_code, response.headers.get("content-type"), response.content, sent
+        )
 
 
 def nesting(depth: int) -> st.SearchStrategy[Any]:
     """A JSON value nesting arrays and objects exactly `depth` levels deep."""
     if depth == 0:
-        return st.one_of(st.none(), st.integers(), st.text(alphabet="[]{}\"\\ab", max_size=5))
+        return st.one_of(st.none(), st.integers(), st.text(alphabet='[]{}"\\ab', max_size=5))
     inner = nesting(depth - 1)
     return st.one_of(
         st.lists(inner, min_size=1, max_size=2),
@@ -51,7 +53,9 @@ def nesting(depth: int) -> st.SearchStrategy[Any]:
 
 
 @given(depth=st.integers(min_value=0, max_value=60), data=st.data(), route=st.sampled_from(["post", "put", "complete"]))
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 def test_nested_bodies_are_accepted_up_to_the_limit_and_refused_beyond(
     client: TestClient, depth: int, data: st.DataObject, route: str
 ) -> None:
@@ -62,7 +66,9 @@ def test_nested_bodies_are_accepted_up_to_the_limit_and_refused_beyond(
     if route == "post":
         response = client.post("/api/nester/tasks", content=raw, headers={"content-type": "application/json"})
     elif route == "put":
-        response = client.put(f"/api/nester/tasks/{task['id']}", content=raw, headers={"content-type": "application/json"})
+        response = client.put(
+            f"/api/nester/tasks/{task['id']}", content=raw, headers={"content-type": "application/json"}
+        )
     else:
         response = client.patch(
             f"/api/nester/tasks/{task['id']}/complete", content=raw, headers={"content-type": "application/json"}

@@ -1,0 +1,26 @@
+"""The routes an operator or an orchestrator calls: is the process up, does the store answer."""
+
+from litestar import get
+
+from adapters.http.openapi import problem_responses
+from adapters.http.routes import TaskServiceController
+
+
+class OperationsController(TaskServiceController):
+    path = "/"
+    tags = ("operations",)
+
+    @get("/health", summary="The process is up", responses=problem_responses(500))
+    async def health(self) -> dict[str, str]:
+        return {"status": "ok"}
+
+    @get(
+        "/ready",
+        summary="The task store answers",
+        responses=problem_responses(
+            500, 503, descriptions={503: "The task store does not answer; `Retry-After` says when to ask again."}
+        ),
+    )
+    async def ready(self) -> dict[str, str]:
+        await self.tasks.check_store()
+        return {"status": "ready"}
