@@ -15,20 +15,27 @@ the process by the signal it received (exit status 143 for SIGTERM).
 """
 
 import argparse
+import functools
 import logging
 import math
 import os
+import secrets
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
 
 import psycopg
 import sqlalchemy.exc
 import uvicorn
 
+from adapters.http import cursors
+from adapters.http.connections import ConnectionLimits, LimitedHttpProtocol
 from adapters.sql.migrate import downgrade, upgrade
 from adapters.sql.psycopg_database import connect_timeout
-from entrypoints.settings import Settings
+from entrypoints.settings import ConfigurationError, Kind, Settings
 from entrypoints.workers import serve_workers
 
 log = logging.getLogger("todo")
@@ -36,6 +43,7 @@ log = logging.getLogger("todo")
 FIRST_RETRY_DELAY = 0.5
 MAX_RETRY_DELAY = 5.0
 EXIT_DATABASE_UNREACHABLE = 69  # EX_UNAVAILABLE in sysexits.h
+EXIT_BAD_CONFIGURATION = 78  # EX_CONFIG in sysexits.h
 
 
 class DatabaseUnreachable(Exception):
@@ -97,14 +105,32 @@ def wait_for_database(settings: Settings, action: Callable[[], None]) -> None:
             delay = min(delay * 2, MAX_RETRY_DELAY)
 
 
+def _flag_of(name: str) -> Callable[[str], object]:
+    """A flag read as its setting's environment variable is, so both allow the same values."""
+    kind: Kind = next(one.metadata["kind"] for one in fields(Settings) if one.name == name)
+
+    def parse(text: str) -> object:
+        try:
+            return kind.parse(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not allowed: expected {kind.allowed}") from None
+
+    return parse
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="todo", description="The todo task service.")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    serve = commands.add_parser("serve", help="run the HTTP service")
-    serve.add_argument("--host", default=os.environ.get("TODO_HOST", "127.0.0.1"))
-    serve.add_argument("--port", type=int, default=int(os.environ.get("TODO_PORT", "8000")))
-    serve.add_argument("--workers", type=int, default=int(os.environ.get("TODO_WORKERS", "1")))
+    serve = commands.add_parser(
+        "serve",
+        help="run the HTTP service",
+        epilog=Settings.help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument("--host", type=_flag_of("host"), help="default: TODO_HOST")
+    serve.add_argument("--port", type=_flag_of("port"), help="default: TODO_PORT")
+    serve.add_argument("--workers", type=_flag_of("workers"), help="default: TODO_WORKERS")
     serve.add_argument("--no-migrate", action="store_true", help="do not apply pending migrations at start")
     serve.add_argument(
         "--access-log",
@@ -117,8 +143,12 @@ def main(argv: list[str] | None = None) -> None:
     migrate_cmd.add_argument("--downgrade", metavar="REVISION", help="revert to REVISION (`base` empties the schema)")
 
     args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except ConfigurationError as error:
+        print(f"todo: {error}", file=sys.stderr)  # one line, no traceback: the operator's to fix
+        sys.exit(EXIT_BAD_CONFIGURATION)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s %(message)s")
-    settings = Settings.from_env()
 
     try:
         if args.command == "migrate":
@@ -135,14 +165,53 @@ def main(argv: list[str] | None = None) -> None:
     if args.access_log is not None:
         # The app writes its own structured access log; the workers read this when they build it.
         os.environ["TODO_ACCESS_LOG"] = "true" if args.access_log else "false"
-    options = {
+    workers = args.workers or settings.workers
+    limits = ConnectionLimits(
+        settings.max_header_bytes, settings.max_headers, settings.header_timeout, settings.body_timeout
+    )
+    options: dict[str, Any] = {
         "factory": True,
-        "host": args.host,
-        "port": args.port,
+        "http": functools.partial(LimitedHttpProtocol, limits=limits),
+        "h11_max_incomplete_event_size": settings.max_header_bytes,  # the same bound, were h11 chosen
+        "host": args.host or settings.host,
+        "port": args.port or settings.port,
         "access_log": False,  # uvicorn's own line per request: never, the app's log replaces it
         "timeout_graceful_shutdown": math.ceil(settings.shutdown_timeout),
     }
     app = "entrypoints.app:create_app"
-    if args.workers > 1:
-        sys.exit(serve_workers(uvicorn.Config(app, workers=args.workers, **options), args.workers))
+    secret = cursor_secret(settings)
+    if workers > 1:
+        sys.exit(serve_workers(uvicorn.Config(app, workers=workers, **options), workers, secret))
+    cursors.use_key(secret)
     uvicorn.run(app, **options)
+
+
+def cursor_secret(settings: Settings) -> bytes:
+    """The secret of the page cursors: TODO_CURSOR_KEY, else one generated for the database.
+
+    On SQLite it is kept in a file beside the database (`….cursor-key`), made once, so every worker
+    and every restart uses it. Elsewhere it is made for this `todo serve` and shared by its workers.
+    """
+    if settings.cursor_key:
+        return settings.cursor_key.encode()
+    path = settings.database_url.partition("://")[2].removeprefix("/").partition("?")[0]
+    if settings.store_kind == "sqlite" and path and path != ":memory:":
+        return _kept_secret(Path(path + ".cursor-key"))
+    if settings.store_kind == "postgres":
+        log.warning("TODO_CURSOR_KEY is unset: page cursors handed out now stop working at a restart")
+    return secrets.token_bytes(32)
+
+
+def _kept_secret(path: Path) -> bytes:
+    """The secret in `path`, made first if there is none; several processes starting at once agree on one."""
+    if not path.exists():
+        draft = path.with_name(f"{path.name}.{os.getpid()}")
+        draft.write_text(secrets.token_hex(32))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)  # atomic: the first process's secret wins, whole
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip().encode()

@@ -1,62 +1,220 @@
-"""Configuration, read from the environment once, in one place."""
+"""Configuration, read from the environment once, in one place.
 
+Each setting is one field of `Settings`, declared with `setting(...)`: its environment variable, its
+default, what values are allowed and what it means. Parsing, the refusal of a bad value and the
+`todo serve --help` text are all made from these declarations.
+"""
+
+import ipaddress
 import os
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 DEFAULT_DATABASE_URL = "sqlite:///todo.sqlite3"
+STORE_KINDS = {"memory": "memory", "sqlite": "sqlite", "postgres": "postgres", "postgresql": "postgres"}
 
 
-def _flag(value: str) -> bool:
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+class ConfigurationError(ValueError):
+    """A setting's value is not one it allows; the message is one line naming the variable and the value."""
 
+
+@dataclass(frozen=True)
+class Kind:
+    """What values a setting allows (`allowed`, as the operator reads it) and how to read one."""
+
+    allowed: str
+    parse: Callable[[str], Any]
+    show: Callable[[str], str] = repr  # how a refused value is quoted in the error
+
+
+def setting(env: str, default: Any, kind: Kind, doc: str) -> Any:
+    return field(default=default, metadata={"env": env, "kind": kind, "doc": doc})
+
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")  # no `inf`, `nan`, `1e9` or `1_000`
+
+
+def integer(minimum: int, maximum: int | None = None) -> Kind:
+    def parse(text: str) -> int:
+        if not _INTEGER.fullmatch(text.strip()):
+            raise ValueError(text)
+        number = int(text)
+        if number < minimum or (maximum is not None and number > maximum):
+            raise ValueError(text)
+        return number
+
+    return Kind(f"an integer from {minimum} to {maximum}" if maximum else f"an integer >= {minimum}", parse)
+
+
+def seconds() -> Kind:
+    def parse(text: str) -> float:
+        if not _DECIMAL.fullmatch(text.strip()) or float(text) <= 0:
+            raise ValueError(text)
+        return float(text)
+
+    return Kind("a number of seconds > 0", parse)
+
+
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+def _flag(text: str) -> bool:
+    word = text.strip().lower()
+    if word not in _TRUE | _FALSE:
+        raise ValueError(text)
+    return word in _TRUE
+
+
+FLAG = Kind("true/false, 1/0, yes/no or on/off", _flag)
 
 _ORIGIN = re.compile(r"\*|[a-z][a-z0-9+.-]*://[^/\s,]+")
 
 
-def _origins(value: str) -> tuple[str, ...]:
-    """`TODO_CORS_ORIGINS`: comma-separated origins (`https://app.example.com`, `https://*.example.com`) or `*`."""
-    origins = tuple(origin.strip().rstrip("/").lower() for origin in value.split(",") if origin.strip())
-    for origin in origins:
-        if not _ORIGIN.fullmatch(origin):
-            raise ValueError(f"TODO_CORS_ORIGINS: {origin!r} is not an origin like https://app.example.com, nor `*`")
+def _origins(text: str) -> tuple[str, ...]:
+    origins = tuple(origin.strip().rstrip("/").lower() for origin in text.split(",") if origin.strip())
+    if not all(_ORIGIN.fullmatch(origin) for origin in origins):
+        raise ValueError(text)
     return origins
+
+
+ORIGINS = Kind("comma-separated origins like https://app.example.com or https://*.example.com, or *", _origins)
+
+
+def _database_url(text: str) -> str:
+    scheme, separator, _ = text.partition("://")
+    if not separator or scheme.split("+", 1)[0].lower() not in STORE_KINDS:
+        raise ValueError(text)
+    return text
+
+
+def _without_password(text: str) -> str:
+    return repr(re.sub(r"(://[^/@:]*:)[^/]*@", r"\1***@", text))
+
+
+DATABASE = Kind("a URL starting postgresql://, postgres://, sqlite:// or memory://", _database_url, _without_password)
+
+_HOST_NAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?")
+
+
+def _host(text: str) -> str:
+    host = text.strip()
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        if not _HOST_NAME.fullmatch(host):
+            raise
+    return host
+
+
+HOST = Kind("an IP address or a host name", _host)
+
+
+def _shown(default: Any) -> str:
+    if isinstance(default, tuple | str) and not default:
+        return "unset"
+    if isinstance(default, tuple):
+        return ",".join(default)
+    if isinstance(default, bool):
+        return str(default).lower()
+    return f"{default:g}" if isinstance(default, float) else str(default)
+
+
+def _secret(text: str) -> str:
+    if len(text.strip()) < 32:
+        raise ValueError(text)
+    return text.strip()
+
+
+SECRET = Kind("a secret of at least 32 characters", _secret, lambda text: f"<{len(text.strip())} characters>")
 
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = DEFAULT_DATABASE_URL
-    pool_size: int = 10
-    db_timeout: float = 5.0
-    prepared_statements: bool = True
-    max_body_bytes: int = 64 * 1024
-    cors_origins: tuple[str, ...] = ()
-    access_log: bool = True
-    db_startup_timeout: float = 30.0
-    shutdown_timeout: float = 10.0
+    database_url: str = setting(
+        "DATABASE_URL",
+        DEFAULT_DATABASE_URL,
+        DATABASE,
+        "where tasks live: Postgres (local or hosted, as given), an SQLite file, or memory:// (one worker only)",
+    )
+    pool_size: int = setting("TODO_DB_POOL_SIZE", 10, integer(1), "Postgres connections each worker process keeps")
+    db_timeout: float = setting(
+        "TODO_DB_TIMEOUT", 5.0, seconds(), "seconds a request waits for a database connection before a 503"
+    )
+    prepared_statements: bool = setting(
+        "TODO_DB_PREPARED_STATEMENTS", True, FLAG, "false for a transaction-mode pooler without prepared statements"
+    )
+    max_body_bytes: int = setting("TODO_MAX_BODY_BYTES", 64 * 1024, integer(1), "larger request bodies get 413")
+    cors_origins: tuple[str, ...] = setting(
+        "TODO_CORS_ORIGINS", (), ORIGINS, "origins whose browser front ends may call the API (unset: CORS off)"
+    )
+    access_log: bool = setting("TODO_ACCESS_LOG", True, FLAG, "one JSON line per request on stdout")
+    db_startup_timeout: float = setting(
+        "TODO_DB_STARTUP_TIMEOUT", 30.0, seconds(), "seconds start-up retries an unreachable database (then exit 69)"
+    )
+    shutdown_timeout: float = setting(
+        "TODO_SHUTDOWN_TIMEOUT", 10.0, seconds(), "seconds requests in flight get to finish after SIGTERM"
+    )
+    max_header_bytes: int = setting(
+        "TODO_MAX_HEADER_BYTES",
+        16 * 1024,
+        integer(1024),
+        "largest request line and headers together, in bytes: a longer target gets 414, larger headers 431",
+    )
+    max_headers: int = setting("TODO_MAX_HEADERS", 100, integer(1), "more request headers than this get 431")
+    header_timeout: float = setting(
+        "TODO_HEADER_TIMEOUT", 10.0, seconds(), "seconds a request line and its headers may take to arrive (408)"
+    )
+    body_timeout: float = setting(
+        "TODO_BODY_TIMEOUT", 30.0, seconds(), "seconds a request body may take to arrive after its headers (408)"
+    )
+    cursor_key: str = setting(
+        "TODO_CURSOR_KEY",
+        "",
+        SECRET,
+        "secret that encrypts and authenticates page cursors; the same for every instance on one database "
+        "(unset: generated, see README)",
+    )
+    host: str = setting("TODO_HOST", "127.0.0.1", HOST, "the address `todo serve` listens on (--host)")
+    port: int = setting("TODO_PORT", 8000, integer(1, 65535), "the port `todo serve` listens on (--port)")
+    workers: int = setting("TODO_WORKERS", 1, integer(1), "server processes `todo serve` runs (--workers)")
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
-        env = dict(os.environ if env is None else env)
-        return cls(
-            database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
-            pool_size=int(env.get("TODO_DB_POOL_SIZE", cls.pool_size)),
-            db_timeout=float(env.get("TODO_DB_TIMEOUT", cls.db_timeout)),
-            prepared_statements=_flag(env.get("TODO_DB_PREPARED_STATEMENTS", "true")),
-            max_body_bytes=int(env.get("TODO_MAX_BODY_BYTES", cls.max_body_bytes)),
-            cors_origins=_origins(env.get("TODO_CORS_ORIGINS", "")),
-            access_log=_flag(env.get("TODO_ACCESS_LOG", "true")),
-            db_startup_timeout=float(env.get("TODO_DB_STARTUP_TIMEOUT", cls.db_startup_timeout)),
-            shutdown_timeout=float(env.get("TODO_SHUTDOWN_TIMEOUT", cls.shutdown_timeout)),
-        )
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        """The settings in `env` (default: the process's environment); an empty variable counts as unset.
+
+        Raises ConfigurationError for the first value a setting does not allow.
+        """
+        env = os.environ if env is None else env
+        values = {}
+        for one in fields(cls):
+            name, kind = one.metadata["env"], one.metadata["kind"]
+            text = env.get(name, "")
+            if not text.strip():
+                continue
+            try:
+                values[one.name] = kind.parse(text)
+            except ValueError:
+                raise ConfigurationError(f"{name}={kind.show(text)} is not allowed: expected {kind.allowed}") from None
+        return cls(**values)
+
+    @classmethod
+    def help(cls) -> str:
+        """Every environment variable with its default and meaning, for `todo serve --help`."""
+        lines = ["environment variables (an empty one counts as unset):"]
+        for one in fields(cls):
+            lines.append(f"  {one.metadata['env']:<28} {one.metadata['doc']}")
+            lines.append(f"  {'':<28} default {_shown(one.default)}; {one.metadata['kind'].allowed}")
+        return "\n".join(lines)
 
     @property
     def store_kind(self) -> str:
         scheme = self.database_url.split(":", 1)[0].split("+", 1)[0].lower()
-        kinds = {"memory": "memory", "sqlite": "sqlite", "postgres": "postgres", "postgresql": "postgres"}
-        if scheme not in kinds:
+        if scheme not in STORE_KINDS:
             raise ValueError(f"DATABASE_URL must start with postgresql://, sqlite:// or memory://, not {scheme}://")
-        return kinds[scheme]
+        return STORE_KINDS[scheme]
 
     @property
     def sqlalchemy_url(self) -> str:

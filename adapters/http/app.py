@@ -8,6 +8,7 @@ from litestar.config.cors import CORSConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
+from adapters.http.edge import PathGuard
 from adapters.http.observability import RequestObservability, route_template, stdout_writer
 from adapters.http.openapi import X_REQUEST_ID, finish_document
 from adapters.http.operations import OperationsController
@@ -74,7 +75,7 @@ def build_app(
     # Outermost, around Litestar's own CORS and exception handling: app-level `middleware=` would miss
     # unknown routes, 405s and CORS preflights, which Litestar answers before any route's middleware runs.
     app.asgi_handler = RequestObservability(
-        app.asgi_handler,
+        PathGuard(app.asgi_handler),
         write=stdout_writer() if access_log else None,
         route_of=route_template(app),
     )

@@ -1,12 +1,22 @@
-"""Opaque page cursors: where the previous page ended, bound to the query that made it."""
+"""Opaque page cursors: where the previous page ended, bound to the owner and the query that made it.
+
+A cursor is the position (a sort value and a task id) encrypted and authenticated with AES-GCM,
+the owner and the query being its associated data: the title a page ended on never shows in a URL,
+a log or a proxy, and a cursor altered, forged, or used on another owner's path or another query
+fails to open (400). The key comes from `use_key`, called once per process before serving (see
+entrypoints/cli.py); until then each process has a random key of its own.
+"""
 
 import base64
 import hashlib
+import os
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 import msgspec
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from domain.query import Position, SortKey, TaskQuery
 from domain.task import Priority, text_problem
@@ -16,22 +26,32 @@ class InvalidCursor(Exception):
     """The cursor is not one this service made, or was made for a different query."""
 
 
+NONCE_BYTES = 12
+_cipher = AESGCM(os.urandom(32))
+
+
+def use_key(secret: bytes) -> None:
+    """The key of every cursor this process makes and opens, derived from a secret of any length."""
+    global _cipher
+    _cipher = AESGCM(hashlib.sha256(b"todo page cursors\0" + secret).digest())
+
+
 class _State(msgspec.Struct, array_like=True):
-    query: str  # which query the cursor belongs to
     value: str | int | None
     id: UUID
 
 
-def _query_id(query: TaskQuery) -> str:
+def _bound_to(owner: str, query: TaskQuery) -> bytes:
     wanted = query.filter
-    parts = [query.sort, str(query.descending), *(repr(getattr(wanted, name)) for name in wanted.__slots__)]
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+    parts = [owner, query.sort, str(query.descending), *(repr(getattr(wanted, name)) for name in wanted.__slots__)]
+    return msgspec.json.encode(parts)
 
 
-def encode(query: TaskQuery, position: Position) -> str:
+def encode(owner: str, query: TaskQuery, position: Position) -> str:
     value = position.value.isoformat() if isinstance(position.value, datetime) else position.value
-    raw = msgspec.json.encode(_State(_query_id(query), value, position.id))
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = _cipher.encrypt(nonce, msgspec.json.encode(_State(value, position.id)), _bound_to(owner, query))
+    return base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
 
 
 def _value(sort: SortKey, value: Any) -> Any:
@@ -49,12 +69,16 @@ def _value(sort: SortKey, value: Any) -> Any:
     raise ValueError(f"not a {sort} value")
 
 
-def decode(cursor: str, query: TaskQuery) -> Position:
+def decode(owner: str, cursor: str, query: TaskQuery) -> Position:
     try:
-        state = msgspec.json.decode(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)), type=_State)
-        position = Position(_value(query.sort, state.value), state.id)
-    except (ValueError, OverflowError, msgspec.DecodeError) as error:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        opened = _cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _bound_to(owner, query))
+    except (ValueError, InvalidTag):
+        raise InvalidCursor(
+            "the cursor was not handed out for this user and query (other filters or another sort)"
+        ) from None
+    try:
+        state = msgspec.json.decode(opened, type=_State)
+        return Position(_value(query.sort, state.value), state.id)
+    except (ValueError, OverflowError, msgspec.DecodeError) as error:  # made with the key, so not expected
         raise InvalidCursor("the cursor is not one this service made") from error
-    if state.query != _query_id(query):
-        raise InvalidCursor("the cursor belongs to a query with other filters or another sort")
-    return position

@@ -11,6 +11,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException
 from litestar.types import ExceptionHandlersMap
 
+from adapters.http.edge import MAX_JSON_DEPTH, TooDeeplyNested
 from domain.errors import (
     EditConflict,
     FieldError,
@@ -122,6 +123,13 @@ def _field_error(item: dict[str, Any]) -> FieldError:
     return FieldError(str(item.get("key", "request")), str(item.get("message", "")))
 
 
+def _too_deeply_nested(request: Request[Any, Any, Any], error: ValueError | RecursionError) -> Response[Problem]:
+    # One line, no traceback: a deep body is a cheap request, and must not be a cheap way to flood the log.
+    request_id = getattr(request.state, "request_id", None)
+    log.warning("refused a body nested too deeply on %s (request %s)", request.method, request_id)
+    return problem(400, f"The body nests arrays and objects deeper than {MAX_JSON_DEPTH} levels.")
+
+
 def _unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[Problem]:
     request_id = getattr(request.state, "request_id", None)
     log.exception("unhandled error on %s %s (request %s)", request.method, request.url.path, request_id, exc_info=error)
@@ -137,6 +145,8 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     msgspec.DecodeError: _malformed_json,
     msgspec.ValidationError: _wrong_shape,
     StoreUnavailable: _store_unavailable,
+    TooDeeplyNested: _too_deeply_nested,
+    RecursionError: _too_deeply_nested,
     HTTPException: _http_error,
     Exception: _unexpected,
 }

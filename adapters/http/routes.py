@@ -15,6 +15,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_30
 from adapters.http import cursors
 from adapters.http.answers import JSONAnswer
 from adapters.http.conditional import etag, not_modified, versions_allowed
+from adapters.http.edge import check_nesting
 from adapters.http.openapi import problem_responses
 from adapters.http.schemas import CompletionInput, PriorityLabel, TaskInput, TaskOutput, TaskPatch
 from application.tasks import TaskService
@@ -70,6 +71,7 @@ class StrictJSON(MsgspecDTO[Body], Generic[Body]):
     def decode_bytes(self, value: bytes) -> Any:
         if not value.strip():
             raise msgspec.DecodeError("the body is empty; a JSON object is expected")
+        check_nesting(value)
         try:
             return msgspec.json.decode(value, type=self.model_type, strict=True)
         except UnicodeDecodeError as error:
@@ -161,14 +163,16 @@ class TaskController(TaskServiceController):
             query = FIRST_PAGE  # the seed clients' plain listing: nothing to parse
         if cursor is not None:
             try:
-                query = TaskQuery(query.filter, query.sort, query.descending, limit, cursors.decode(cursor, query))
+                query = TaskQuery(
+                    query.filter, query.sort, query.descending, limit, cursors.decode(user_id, cursor, query)
+                )
             except cursors.InvalidCursor as error:
                 raise ValidationException(str(error), extra=[{"key": "cursor", "message": str(error)}]) from None
         page = await self.tasks.list(user_id, query)
         headers = {}
         if page.next is not None:
             others = [(name, value) for name, value in request.query_params.multi_items() if name != "cursor"]
-            following = urlencode([*others, ("cursor", cursors.encode(query, page.next))])
+            following = urlencode([*others, ("cursor", cursors.encode(user_id, query, page.next))])
             headers["Link"] = f'<{quote(request.url.path)}?{following}>; rel="next"'
         return JSONAnswer([TaskOutput.of(task) for task in page.tasks], headers=headers)
 

@@ -1,0 +1,184 @@
+"""uvicorn's httptools protocol with the limits it lacks on how a client may send a request.
+
+uvicorn bounds neither the size nor the count of request headers on httptools (its
+`h11_max_incomplete_event_size` applies to h11 only), waits for ever on a client that sends its
+headers a byte at a time, and keeps reading a body that the answer no longer needs (a 413 to an
+endless chunked upload). Per connection, this protocol:
+
+- answers 414 when the request target, and 431 when the request line and headers together, pass
+  `max_header_bytes`, or when there are more than `max_headers` headers; it stops reading at once;
+- answers 408 when the request line and headers have not all arrived `header_timeout` seconds
+  after the request began (a connection that sends nothing at all is closed without an answer),
+  or when the body has not all arrived `body_timeout` seconds after the headers and no answer has
+  started; the application then sees the client as gone, and nothing is written;
+- once an answer is sent while its request body is still arriving, sends nothing more, stops
+  reading, and closes the connection after LINGER_SECONDS (time for the client to read the answer
+  before the close resets the connection);
+- answers the requests httptools cannot parse with a problem (`application/problem+json`) instead
+  of uvicorn's plain text.
+"""
+
+import asyncio
+import http
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+
+LINGER_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class ConnectionLimits:
+    max_header_bytes: int
+    max_headers: int
+    header_timeout: float
+    body_timeout: float
+
+
+class _Refused(Exception):
+    """Raised in a parser callback to stop parsing; the answer is already written."""
+
+
+class LimitedHttpProtocol(HttpToolsProtocol):
+    def __init__(self, *args: Any, limits: ConnectionLimits, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limits = limits
+        self._head_timer: asyncio.TimerHandle | None = None
+        self._body_timer: asyncio.TimerHandle | None = None
+        self._closing = False
+        self._head_bytes = 0  # received while the request line and headers are incomplete
+        self._header_bytes = 0
+        self._header_count = 0
+        self._in_head = True
+        self._message_completed = False
+        self._refused = False
+
+    # The request line and headers: bounded in time, size and count.
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._head_timer = self.loop.call_later(self.limits.header_timeout, self._head_timed_out, False)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_head, self._head_bytes, self._header_bytes, self._header_count = True, 0, 0, 0
+        self._cancel_head_timer()
+        self._head_timer = self.loop.call_later(self.limits.header_timeout, self._head_timed_out, True)
+
+    def on_url(self, url: bytes) -> None:
+        super().on_url(url)
+        self._header_bytes += len(url)
+        if len(self.url) > self.limits.max_header_bytes:
+            self._refuse(414, f"The request target is longer than {self.limits.max_header_bytes} bytes.")
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._header_count += 1
+        self._header_bytes += len(name) + len(value)
+        if self._header_count > self.limits.max_headers:
+            self._refuse(431, f"The request has more than {self.limits.max_headers} headers.")
+        if self._header_bytes > self.limits.max_header_bytes:
+            self._refuse(431, f"The request line and headers are larger than {self.limits.max_header_bytes} bytes.")
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._cancel_head_timer()
+        super().on_headers_complete()
+        self._body_timer = self.loop.call_later(self.limits.body_timeout, self._body_timed_out)
+
+    def on_message_complete(self) -> None:
+        self._message_completed = True
+        self._cancel_body_timer()
+        super().on_message_complete()
+
+    def _body_timed_out(self) -> None:
+        self._body_timer = None
+        cycle = self.cycle
+        if self.transport.is_closing() or cycle is None or not cycle.more_body:
+            return
+        if cycle.response_started:
+            self._close_soon()
+            return
+        cycle.disconnected = True  # the application's `receive` says the client is gone; its answer goes nowhere
+        cycle.message_event.set()
+        self._answer(408, f"The request body did not arrive within {self.limits.body_timeout:g} s.")
+
+    def data_received(self, data: bytes) -> None:
+        if self._closing:
+            return
+        self._message_completed = False
+        super().data_received(data)
+        if self._in_head and not self._message_completed and not self.transport.is_closing():
+            # httptools keeps a header until it is whole: bound what it holds meanwhile.
+            self._head_bytes += len(data)
+            if self._head_bytes > self.limits.max_header_bytes:
+                self._answer(431, f"The request line and headers are larger than {self.limits.max_header_bytes} bytes.")
+
+    def _head_timed_out(self, request_begun: bool) -> None:
+        self._head_timer = None
+        if self.transport.is_closing():
+            return
+        if request_begun:
+            self._answer(408, f"The request line and headers did not arrive within {self.limits.header_timeout:g} s.")
+        else:
+            self.transport.close()
+
+    def _cancel_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _cancel_body_timer(self) -> None:
+        if self._body_timer is not None:
+            self._body_timer.cancel()
+            self._body_timer = None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_head_timer()
+        self._cancel_body_timer()
+        super().connection_lost(exc)
+
+    # Answers of the protocol's own, as problems.
+
+    def send_400_response(self, msg: str) -> None:
+        if not self._refused:
+            self._answer(400, "The request is not valid HTTP/1.1.")
+
+    def _refuse(self, status: int, detail: str) -> None:
+        self._answer(status, detail)
+        raise _Refused(detail)
+
+    def _answer(self, status: int, detail: str) -> None:
+        self._refused = True
+        self._cancel_head_timer()
+        self._cancel_body_timer()
+        title = http.HTTPStatus(status).phrase
+        body = msgspec.json.encode({"type": "about:blank", "title": title, "status": status, "detail": detail})
+        head = [STATUS_LINE[status]]
+        for name, value in self.server_state.default_headers:
+            head.extend([name, b": ", value, b"\r\n"])
+        head.append(b"content-type: application/problem+json\r\ncontent-length: %d\r\n" % len(body))
+        head.append(b"connection: close\r\n\r\n")
+        self.transport.write(b"".join(head) + body)
+        self._close_soon()
+
+    # A body the answer no longer needs: not read any further.
+
+    def on_response_complete(self) -> None:
+        if self.cycle is not None and self.cycle.more_body and not self.transport.is_closing():
+            self.server_state.total_requests += 1
+            self._close_soon()
+            return
+        super().on_response_complete()
+
+    def _close_soon(self) -> None:
+        if self._closing:
+            return
+        self._closing = True
+        self._cancel_body_timer()
+        self.flow.pause_reading()
+        if self.transport.can_write_eof():
+            self.transport.write_eof()  # the answer, then FIN: the client can read it before the close
+        self.loop.call_later(LINGER_SECONDS, self.transport.close)

@@ -1,0 +1,83 @@
+"""Issue 10, defect 8: page cursors are opaque, authenticated, and bound to their owner and query."""
+
+import base64
+import re
+from collections.abc import Iterator
+
+import pytest
+from litestar.testing import TestClient
+
+from adapters.http import cursors
+
+SECRET_TITLE = "salary review for Kim"
+
+
+@pytest.fixture(autouse=True)
+def fresh_key() -> Iterator[None]:
+    cursors.use_key(b"a key for these tests only, 32+ bytes")
+    yield
+    cursors.use_key(b"a key for these tests only, 32+ bytes")
+
+
+def next_cursor(client: TestClient, user: str, query: str = "sort=title&limit=1") -> str:
+    for title in (SECRET_TITLE, "zzz"):
+        client.post(f"/api/{user}/tasks", json={"title": title})
+    link = client.get(f"/api/{user}/tasks?{query}").headers["link"]
+    found = re.search(r"[?&]cursor=([^&>]+)", link)
+    assert found is not None
+    return found.group(1)
+
+
+def test_a_cursor_shows_nothing_of_the_task(client: TestClient, user: str) -> None:
+    cursor = next_cursor(client, user)
+    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    assert b"salary" not in raw and b"Kim" not in raw
+    assert SECRET_TITLE.encode() not in raw
+
+
+def test_the_cursor_leads_to_the_next_page(client: TestClient, user: str) -> None:
+    cursor = next_cursor(client, user)
+    page = client.get(f"/api/{user}/tasks?sort=title&limit=1&cursor={cursor}")
+    assert [task["title"] for task in page.json()] == ["zzz"]
+
+
+def test_a_cursor_of_one_owner_is_400_on_another_owners_path(
+    store_client: TestClient, user: str, other_user: str
+) -> None:
+    cursor = next_cursor(store_client, user)
+    store_client.post(f"/api/{other_user}/tasks", json={"title": "theirs"})
+
+    refused = store_client.get(f"/api/{other_user}/tasks?sort=title&limit=1&cursor={cursor}")
+
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["field"] == "cursor"
+
+
+def test_a_cursor_of_another_query_is_400(client: TestClient, user: str) -> None:
+    cursor = next_cursor(client, user)
+    assert client.get(f"/api/{user}/tasks?sort=-title&limit=1&cursor={cursor}").status_code == 400
+    assert client.get(f"/api/{user}/tasks?sort=title&q=x&limit=1&cursor={cursor}").status_code == 400
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "extend", "empty"])
+def test_an_altered_or_forged_cursor_is_400(client: TestClient, user: str, damage: str) -> None:
+    cursor = next_cursor(client, user)
+    raw = bytearray(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    if damage == "flip":
+        raw[-1] ^= 1
+    elif damage == "truncate":
+        raw = raw[:10]
+    elif damage == "extend":
+        raw += b"x"
+    else:
+        raw = bytearray()
+    forged = base64.urlsafe_b64encode(bytes(raw)).decode().rstrip("=") or "A"
+    response = client.get(f"/api/{user}/tasks?sort=title&limit=1&cursor={forged}")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "cursor"
+
+
+def test_a_cursor_made_under_another_key_is_400(client: TestClient, user: str) -> None:
+    cursor = next_cursor(client, user)
+    cursors.use_key(b"another key, as after TODO_CURSOR_KEY changed")
+    assert client.get(f"/api/{user}/tasks?sort=title&limit=1&cursor={cursor}").status_code == 400
