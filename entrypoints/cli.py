@@ -19,19 +19,16 @@ import functools
 import logging
 import math
 import os
-import secrets
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import fields
-from pathlib import Path
 from typing import Any
 
 import psycopg
 import sqlalchemy.exc
 import uvicorn
 
-from adapters.http import cursors
 from adapters.http.connections import ConnectionLimits, LimitedHttpProtocol
 from adapters.sql.migrate import downgrade, upgrade
 from adapters.sql.psycopg_database import connect_timeout
@@ -179,39 +176,6 @@ def main(argv: list[str] | None = None) -> None:
         "timeout_graceful_shutdown": math.ceil(settings.shutdown_timeout),
     }
     app = "entrypoints.app:create_app"
-    secret = cursor_secret(settings)
     if workers > 1:
-        sys.exit(serve_workers(uvicorn.Config(app, workers=workers, **options), workers, secret))
-    cursors.use_key(secret)
+        sys.exit(serve_workers(uvicorn.Config(app, workers=workers, **options), workers))
     uvicorn.run(app, **options)
-
-
-def cursor_secret(settings: Settings) -> bytes:
-    """The secret of the page cursors: TODO_CURSOR_KEY, else one generated for the database.
-
-    On SQLite it is kept in a file beside the database (`….cursor-key`), made once, so every worker
-    and every restart uses it. Elsewhere it is made for this `todo serve` and shared by its workers.
-    """
-    if settings.cursor_key:
-        return settings.cursor_key.encode()
-    path = settings.database_url.partition("://")[2].removeprefix("/").partition("?")[0]
-    if settings.store_kind == "sqlite" and path and path != ":memory:":
-        return _kept_secret(Path(path + ".cursor-key"))
-    if settings.store_kind == "postgres":
-        log.warning("TODO_CURSOR_KEY is unset: page cursors handed out now stop working at a restart")
-    return secrets.token_bytes(32)
-
-
-def _kept_secret(path: Path) -> bytes:
-    """The secret in `path`, made first if there is none; several processes starting at once agree on one."""
-    if not path.exists():
-        draft = path.with_name(f"{path.name}.{os.getpid()}")
-        draft.write_text(secrets.token_hex(32))
-        draft.chmod(0o600)
-        try:
-            os.link(draft, path)  # atomic: the first process's secret wins, whole
-        except FileExistsError:
-            pass
-        finally:
-            draft.unlink()
-    return path.read_text().strip().encode()

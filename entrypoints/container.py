@@ -1,13 +1,29 @@
 """The composition root: the one place that chooses adapters, from the settings."""
 
+import functools
+import secrets
+from collections.abc import Callable
+
 from dependency_injector import containers, providers
 
+from adapters.http.cursors import PageCursors
 from adapters.memory import InMemoryTaskStore
 from adapters.sql.psycopg_database import PsycopgDatabase
+from adapters.sql.secrets import stored_secret
 from adapters.sql.sqlalchemy_database import SqlAlchemyDatabase
 from adapters.sql.store import SqlTaskStore
 from application.tasks import TaskService
 from entrypoints.settings import Settings
+
+
+def cursor_secret(settings: Settings) -> Callable[[], bytes]:
+    """TODO_CURSOR_KEY, else the database's own (made when it was migrated); the memory store's
+    tasks live as long as the process, and so does its secret."""
+    if settings.cursor_key:
+        return settings.cursor_key.encode
+    if settings.store_kind == "memory":
+        return functools.partial(secrets.token_bytes, 32)
+    return functools.partial(stored_secret, settings.sqlalchemy_url, "cursor_key")
 
 
 class Container(containers.DeclarativeContainer):
@@ -33,3 +49,4 @@ class Container(containers.DeclarativeContainer):
     )
 
     tasks = providers.Singleton(TaskService, store=store)
+    page_cursors = providers.Singleton(PageCursors, providers.Callable(cursor_secret, settings))

@@ -23,8 +23,6 @@ from multiprocessing.process import BaseProcess
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 
-from adapters.http import cursors
-
 log = logging.getLogger("uvicorn.error")
 _spawn = multiprocessing.get_context("spawn")
 
@@ -38,9 +36,8 @@ def _listening_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
     return sock
 
 
-def _worker(config: uvicorn.Config, sock: socket.socket, cursor_secret: bytes) -> None:
+def _worker(config: uvicorn.Config, sock: socket.socket) -> None:
     config.configure_logging()  # a spawned process starts with none
-    cursors.use_key(cursor_secret)
     server = uvicorn.Server(config)
     try:
         server.run(sockets=[sock])
@@ -50,7 +47,7 @@ def _worker(config: uvicorn.Config, sock: socket.socket, cursor_secret: bytes) -
         raise SystemExit(STARTUP_FAILURE)
 
 
-def serve_workers(config: uvicorn.Config, count: int, cursor_secret: bytes) -> int:
+def serve_workers(config: uvicorn.Config, count: int) -> int:
     """Run `count` workers until SIGTERM or SIGINT; the exit status for the command."""
     # Without SO_REUSEPORT this fails when anything holds the port, so a second server is refused,
     # never silently given a share of the connections.
@@ -62,7 +59,7 @@ def serve_workers(config: uvicorn.Config, count: int, cursor_secret: bytes) -> i
         return STARTUP_FAILURE
 
     def start(sock: socket.socket) -> BaseProcess:
-        worker = _spawn.Process(target=_worker, args=(config, sock, cursor_secret))
+        worker = _spawn.Process(target=_worker, args=(config, sock))
         worker.start()
         return worker
 

@@ -8,6 +8,7 @@ from litestar.config.cors import CORSConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
+from adapters.http.cursors import PageCursors
 from adapters.http.edge import PathGuard
 from adapters.http.observability import RequestObservability, route_template, stdout_writer
 from adapters.http.openapi import X_REQUEST_ID, finish_document
@@ -50,12 +51,13 @@ def build_app(
     on_startup: Sequence[Callable[[], Awaitable[Any]]] = (),
     on_shutdown: Sequence[Callable[[], Awaitable[Any]]] = (),
     *,
+    cursors: PageCursors,
     max_body_bytes: int,
     cors_origins: Sequence[str] = (),
     access_log: bool = True,
 ) -> Litestar:
     app = Litestar(
-        route_handlers=[TaskController.bound_to(tasks), OperationsController.bound_to(tasks)],
+        route_handlers=[TaskController.bound_to(tasks, cursors=cursors), OperationsController.bound_to(tasks)],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=max_body_bytes,
         cors_config=cors_config(cors_origins),

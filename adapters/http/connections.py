@@ -19,12 +19,13 @@ endless chunked upload). Per connection, this protocol:
 """
 
 import asyncio
-import http
 from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+
+from adapters.http.problems import PROBLEM_MEDIA_TYPE, Problem
 
 LINGER_SECONDS = 1.0
 
@@ -154,12 +155,11 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         self._refused = True
         self._cancel_head_timer()
         self._cancel_body_timer()
-        title = http.HTTPStatus(status).phrase
-        body = msgspec.json.encode({"type": "about:blank", "title": title, "status": status, "detail": detail})
+        body = msgspec.json.encode(Problem.of(status, detail))
         head = [STATUS_LINE[status]]
         for name, value in self.server_state.default_headers:
             head.extend([name, b": ", value, b"\r\n"])
-        head.append(b"content-type: application/problem+json\r\ncontent-length: %d\r\n" % len(body))
+        head.append(b"content-type: %s\r\ncontent-length: %d\r\n" % (PROBLEM_MEDIA_TYPE.encode(), len(body)))
         head.append(b"connection: close\r\n\r\n")
         self.transport.write(b"".join(head) + body)
         self._close_soon()

@@ -3,18 +3,20 @@
 A cursor is the position (a sort value and a task id) encrypted and authenticated with AES-GCM,
 the owner and the query being its associated data: the title a page ended on never shows in a URL,
 a log or a proxy, and a cursor altered, forged, or used on another owner's path or another query
-fails to open (400). The key comes from `use_key`, called once per process before serving (see
-entrypoints/cli.py); until then each process has a random key of its own.
+fails to open (400). The secret comes from TODO_CURSOR_KEY, or else from the database, which
+generates one when it is migrated: every worker and instance on it, and every restart, agree.
 """
 
 import base64
 import hashlib
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 import msgspec
+from anyio import to_thread
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -27,13 +29,6 @@ class InvalidCursor(Exception):
 
 
 NONCE_BYTES = 12
-_cipher = AESGCM(os.urandom(32))
-
-
-def use_key(secret: bytes) -> None:
-    """The key of every cursor this process makes and opens, derived from a secret of any length."""
-    global _cipher
-    _cipher = AESGCM(hashlib.sha256(b"todo page cursors\0" + secret).digest())
 
 
 class _State(msgspec.Struct, array_like=True):
@@ -45,13 +40,6 @@ def _bound_to(owner: str, query: TaskQuery) -> bytes:
     wanted = query.filter
     parts = [owner, query.sort, str(query.descending), *(repr(getattr(wanted, name)) for name in wanted.__slots__)]
     return msgspec.json.encode(parts)
-
-
-def encode(owner: str, query: TaskQuery, position: Position) -> str:
-    value = position.value.isoformat() if isinstance(position.value, datetime) else position.value
-    nonce = os.urandom(NONCE_BYTES)
-    sealed = _cipher.encrypt(nonce, msgspec.json.encode(_State(value, position.id)), _bound_to(owner, query))
-    return base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
 
 
 def _value(sort: SortKey, value: Any) -> Any:
@@ -69,16 +57,45 @@ def _value(sort: SortKey, value: Any) -> Any:
     raise ValueError(f"not a {sort} value")
 
 
-def decode(owner: str, cursor: str, query: TaskQuery) -> Position:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        opened = _cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _bound_to(owner, query))
-    except (ValueError, InvalidTag):
-        raise InvalidCursor(
-            "the cursor was not handed out for this user and query (other filters or another sort)"
-        ) from None
-    try:
-        state = msgspec.json.decode(opened, type=_State)
-        return Position(_value(query.sort, state.value), state.id)
-    except (ValueError, OverflowError, msgspec.DecodeError) as error:  # made with the key, so not expected
-        raise InvalidCursor("the cursor is not one this service made") from error
+class PageCursors:
+    """Makes and opens the cursors of one secret (of any length: the key is derived from it).
+
+    The secret is read once, when a cursor is first needed, on a worker thread: a database that is
+    down when the service starts delays nothing but the first page that needs a cursor.
+    """
+
+    def __init__(self, read_secret: Callable[[], bytes]) -> None:
+        self._read_secret = read_secret
+        self._cipher: AESGCM | None = None
+
+    async def ready(self) -> None:
+        """Returns once the secret is known; `StoreUnavailable` while it cannot be read."""
+        if self._cipher is None:
+            secret = await to_thread.run_sync(self._read_secret)
+            self._cipher = AESGCM(hashlib.sha256(b"todo page cursors\0" + secret).digest())
+
+    @property
+    def cipher(self) -> AESGCM:
+        assert self._cipher is not None, "await ready() first"
+        return self._cipher
+
+    def encode(self, owner: str, query: TaskQuery, position: Position) -> str:
+        value = position.value.isoformat() if isinstance(position.value, datetime) else position.value
+        nonce = os.urandom(NONCE_BYTES)
+        state = msgspec.json.encode(_State(value, position.id))
+        sealed = self.cipher.encrypt(nonce, state, _bound_to(owner, query))
+        return base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
+
+    def decode(self, owner: str, cursor: str, query: TaskQuery) -> Position:
+        try:
+            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+            opened = self.cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _bound_to(owner, query))
+        except (ValueError, InvalidTag):
+            raise InvalidCursor(
+                "the cursor was not handed out for this user and query (other filters or another sort)"
+            ) from None
+        try:
+            state = msgspec.json.decode(opened, type=_State)
+            return Position(_value(query.sort, state.value), state.id)
+        except (ValueError, OverflowError, msgspec.DecodeError) as error:  # made with the key, so not expected
+            raise InvalidCursor("the cursor is not one this service made") from error

@@ -24,9 +24,9 @@ from typing import Any
 
 import msgspec
 from litestar.enums import ScopeType
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 
-from adapters.http.problems import PROBLEM_MEDIA_TYPE, UNEXPECTED_DETAIL, Problem
+from adapters.http.problems import UNEXPECTED_DETAIL, problem_messages
 
 HTTP = ScopeType.HTTP
 HEADER = b"x-request-id"
@@ -42,7 +42,7 @@ class AccessLine(msgspec.Struct):
 
     method: str
     route: str
-    status: int  # 0: the request ended (client gone, server stopping) before any response was sent
+    status: int  # 0: the request ended (client gone, server stopping) before a response could reach the client
     duration_ms: float
     request_id: str
 
@@ -61,11 +61,7 @@ def literal_path(scope: Scope) -> str:
 
 
 # A 500 for the last resort: an error that escaped every exception handler before any response started.
-_FAILURE_BODY = msgspec.json.encode(Problem.of(500, UNEXPECTED_DETAIL))
-_FAILURE_HEADERS = [
-    (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
-    (b"content-length", str(len(_FAILURE_BODY)).encode()),
-]
+_FAILURE_START, _FAILURE_BODY = problem_messages(500, UNEXPECTED_DETAIL)
 
 
 class RequestObservability:
@@ -99,6 +95,13 @@ class RequestObservability:
         header = (HEADER, sent)
         scope.setdefault("state", {})["request_id"] = request_id  # for handlers: `request.state.request_id`
         status = 0
+        gone = False  # the client left before the request was read whole: whatever was answered went nowhere
+
+        async def receive_noting_departure() -> ReceiveMessage:
+            nonlocal gone
+            message = await receive()
+            gone = gone or message["type"] == "http.disconnect"
+            return message
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -108,17 +111,17 @@ class RequestObservability:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive_noting_departure, send_with_id)
         except Exception:
             if not status:
                 status = 500
                 with contextlib.suppress(Exception):
-                    await send({"type": "http.response.start", "status": 500, "headers": [*_FAILURE_HEADERS, header]})
-                    await send({"type": "http.response.body", "body": _FAILURE_BODY, "more_body": False})
+                    await send({**_FAILURE_START, "headers": [*_FAILURE_START["headers"], header]})
+                    await send(_FAILURE_BODY)
             raise
         finally:
             if self.write is not None:
-                self._log(scope, status, start, request_id)
+                self._log(scope, 0 if gone else status, start, request_id)
 
     def _log(self, scope: Scope, status: int, start: float, request_id: str) -> None:
         duration_ms = round((perf_counter() - start) * 1000, 3)

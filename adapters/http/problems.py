@@ -9,9 +9,9 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
-from litestar.types import ExceptionHandlersMap
+from litestar.types import ExceptionHandlersMap, HTTPResponseBodyEvent, HTTPResponseStartEvent
 
-from adapters.http.edge import MAX_JSON_DEPTH, TooDeeplyNested
+from adapters.http.nesting import MAX_JSON_DEPTH, TooDeeplyNested
 from domain.errors import (
     EditConflict,
     FieldError,
@@ -53,6 +53,19 @@ class Problem(msgspec.Struct):
 
 
 UNEXPECTED_DETAIL = "The service failed to handle this request. It has been logged."
+INVALID_INPUT_DETAIL = "The request breaks the rules of a task or its owner; see `errors`."
+
+
+def problem_messages(
+    status: int, detail: str, errors: Sequence[FieldError] = ()
+) -> tuple[HTTPResponseStartEvent, HTTPResponseBodyEvent]:
+    """The problem as the two ASGI messages that send it, for answers made outside Litestar."""
+    body = msgspec.json.encode(Problem.of(status, detail, errors))
+    headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", b"%d" % len(body))]
+    return (
+        {"type": "http.response.start", "status": status, "headers": headers},
+        {"type": "http.response.body", "body": body, "more_body": False},
+    )
 
 
 def problem(
@@ -68,7 +81,7 @@ def _task_not_found(_: Request[Any, Any, Any], __: TaskNotFound) -> Response[Pro
 
 
 def _invalid_input(_: Request[Any, Any, Any], error: InvalidInput) -> Response[Problem]:
-    return problem(422, "The request breaks the rules of a task or its owner; see `errors`.", list(error.errors))
+    return problem(422, INVALID_INPUT_DETAIL, list(error.errors))
 
 
 def _version_mismatch(_: Request[Any, Any, Any], __: VersionMismatch) -> Response[Problem]:

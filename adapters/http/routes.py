@@ -12,10 +12,10 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_304_NOT_MODIFIED
 
-from adapters.http import cursors
 from adapters.http.answers import JSONAnswer
 from adapters.http.conditional import etag, not_modified, versions_allowed
-from adapters.http.edge import check_nesting
+from adapters.http.cursors import InvalidCursor, PageCursors
+from adapters.http.nesting import check_nesting
 from adapters.http.openapi import problem_responses
 from adapters.http.schemas import CompletionInput, PriorityLabel, TaskInput, TaskOutput, TaskPatch
 from application.tasks import TaskService
@@ -113,13 +113,15 @@ class TaskServiceController(Controller):
     tasks: TaskService
 
     @classmethod
-    def bound_to(cls, tasks: TaskService) -> type[Self]:
-        return type(cls.__name__, (cls,), {"tasks": tasks})
+    def bound_to(cls, tasks: TaskService, **others: object) -> type[Self]:
+        """The subclass that serves `tasks`, with any other attributes its routes need."""
+        return type(cls.__name__, (cls,), {"tasks": tasks, **others})
 
 
 class TaskController(TaskServiceController):
     path = "/api/{user_id:str}/tasks"
     tags = ("tasks",)
+    cursors: PageCursors
 
     @get("/", responses=LIST_PROBLEMS, summary="List the user's tasks: filtered, sorted, a page at a time")
     async def list_tasks(
@@ -162,17 +164,19 @@ class TaskController(TaskServiceController):
         else:
             query = FIRST_PAGE  # the seed clients' plain listing: nothing to parse
         if cursor is not None:
+            await self.cursors.ready()
             try:
                 query = TaskQuery(
-                    query.filter, query.sort, query.descending, limit, cursors.decode(user_id, cursor, query)
+                    query.filter, query.sort, query.descending, limit, self.cursors.decode(user_id, cursor, query)
                 )
-            except cursors.InvalidCursor as error:
+            except InvalidCursor as error:
                 raise ValidationException(str(error), extra=[{"key": "cursor", "message": str(error)}]) from None
         page = await self.tasks.list(user_id, query)
         headers = {}
         if page.next is not None:
+            await self.cursors.ready()
             others = [(name, value) for name, value in request.query_params.multi_items() if name != "cursor"]
-            following = urlencode([*others, ("cursor", cursors.encode(user_id, query, page.next))])
+            following = urlencode([*others, ("cursor", self.cursors.encode(user_id, query, page.next))])
             headers["Link"] = f'<{quote(request.url.path)}?{following}>; rel="next"'
         return JSONAnswer([TaskOutput.of(task) for task in page.tasks], headers=headers)
 

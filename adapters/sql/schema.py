@@ -93,6 +93,16 @@ tasks = Table(
     Index("ix_tasks_user_id_title_id", "user_id", "title", "id"),
 )
 
+# Secrets the service generates for itself, one per database, so every worker and instance on it
+# shares them and they survive restarts (the page-cursor key, `cursor_key`).
+service_secrets = Table(
+    "service_secrets",
+    metadata,
+    Column("name", String(64), nullable=False),
+    Column("value", String(128), nullable=False),
+    PrimaryKeyConstraint("name", name="pk_service_secrets"),
+)
+
 # Creation requests replayed with the same Idempotency-Key get the task the first one made.
 idempotency_keys = Table(
     "idempotency_keys",

@@ -1,4 +1,4 @@
-"""Issue 10 at the server: header limits, slow clients, endless bodies, uvicorn's own refusals.
+"""The server's edge: header limits, slow clients, endless bodies, uvicorn's own refusals.
 
 Each test runs the real `todo serve` (memory store, so no database is involved) with small limits
 and talks raw HTTP/1.1 over sockets, as a hostile client would.
@@ -10,8 +10,8 @@ import socket
 import subprocess
 import threading
 import time
+import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -256,16 +256,16 @@ def test_keep_alive_still_serves_request_after_request(server: Server) -> None:
         assert len(client.get("/api/kept/tasks").json()) == 20
 
 
-# --- 8: a cursor's key is the database's, for every worker and after a restart ----------------
+# --- a cursor's key is the database's, for every worker and after a restart ------------------
 
 
-def test_a_cursor_works_on_every_worker_and_after_a_restart(serve: Serve, tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'tasks.sqlite3'}"
+def test_a_cursor_works_on_every_worker_and_after_a_restart(serve: Serve, store_url: str) -> None:
+    url, owner = store_url, f"pager-{uuid.uuid4().hex}"
     server = serve(url, workers=2)
     with httpx.Client(base_url=server.base_url) as client:
         for title in ("a", "b", "c"):
-            client.post("/api/pager/tasks", json={"title": title})
-        link = client.get("/api/pager/tasks?sort=title&limit=1").headers["link"]
+            client.post(f"/api/{owner}/tasks", json={"title": title})
+        link = client.get(f"/api/{owner}/tasks?sort=title&limit=1").headers["link"]
     following = link.split(">")[0].lstrip("<")
     for _ in range(8):  # a new connection each time: both workers answer some
         assert [task["title"] for task in httpx.get(server.base_url + following).json()] == ["b"]
@@ -273,4 +273,3 @@ def test_a_cursor_works_on_every_worker_and_after_a_restart(serve: Serve, tmp_pa
 
     server = serve(url)
     assert [task["title"] for task in httpx.get(server.base_url + following).json()] == ["b"]
-    assert (tmp_path / "tasks.sqlite3.cursor-key").stat().st_mode & 0o077 == 0

@@ -1,4 +1,4 @@
-"""Issue 10 through the app: nested bodies, non-UTF-8 user ids, dot-segment user ids, lone surrogates."""
+"""Through the app: nested bodies, non-UTF-8 user ids, dot-segment user ids, lone surrogates."""
 
 import logging
 from typing import Any
@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from adapters.http.edge import MAX_JSON_DEPTH, check_nesting
+from adapters.http.nesting import MAX_JSON_DEPTH, check_nesting
 
 JSON = {"content-type": "application/json"}
 
@@ -115,3 +115,13 @@ def test_a_lone_surrogate_is_a_400_as_the_readme_says(client: TestClient, user: 
     assert response.status_code == 400
     assert "surrogate" in response.json()["detail"]
     assert client.get(f"/api/{user}/tasks").json() == []
+
+
+def test_each_refusal_at_the_edge_carries_its_own_request_id(client: TestClient) -> None:
+    answers = [client.get(path, headers={"X-Request-ID": f"edge-{n}"}) for n, path in enumerate(["/api/%FF/tasks"] * 3)]
+
+    assert [answer.headers.get_list("x-request-id") for answer in answers] == [
+        ["edge-0"],
+        ["edge-1"],
+        ["edge-2"],
+    ]

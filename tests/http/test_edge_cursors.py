@@ -1,22 +1,16 @@
-"""Issue 10, defect 8: page cursors are opaque, authenticated, and bound to their owner and query."""
+"""Page cursors are opaque, authenticated, and bound to their owner and query."""
 
 import base64
 import re
-from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
 
-from adapters.http import cursors
+from adapters.sql.migrate import upgrade
+from tests.http.conftest import open_client
 
 SECRET_TITLE = "salary review for Kim"
-
-
-@pytest.fixture(autouse=True)
-def fresh_key() -> Iterator[None]:
-    cursors.use_key(b"a key for these tests only, 32+ bytes")
-    yield
-    cursors.use_key(b"a key for these tests only, 32+ bytes")
 
 
 def next_cursor(client: TestClient, user: str, query: str = "sort=title&limit=1") -> str:
@@ -77,7 +71,21 @@ def test_an_altered_or_forged_cursor_is_400(client: TestClient, user: str, damag
     assert response.json()["errors"][0]["field"] == "cursor"
 
 
-def test_a_cursor_made_under_another_key_is_400(client: TestClient, user: str) -> None:
-    cursor = next_cursor(client, user)
-    cursors.use_key(b"another key, as after TODO_CURSOR_KEY changed")
-    assert client.get(f"/api/{user}/tasks?sort=title&limit=1&cursor={cursor}").status_code == 400
+def test_a_cursor_made_under_another_key_is_400(tmp_path: Path, user: str) -> None:
+    url = f"sqlite:///{tmp_path / 'tasks.sqlite3'}"
+    upgrade(url)
+    with open_client(url, cursor_key="x" * 32) as before, open_client(url, cursor_key="y" * 32) as after:
+        cursor = next_cursor(before, user)
+        assert before.get(f"/api/{user}/tasks?sort=title&limit=1&cursor={cursor}").status_code == 200
+        assert after.get(f"/api/{user}/tasks?sort=title&limit=1&cursor={cursor}").status_code == 400
+
+
+def test_each_database_keeps_a_cursor_key_of_its_own(tmp_path: Path, user: str) -> None:
+    first, second = (f"sqlite:///{tmp_path / name}" for name in ("first.sqlite3", "second.sqlite3"))
+    for url in (first, second):
+        upgrade(url)
+    with open_client(first) as one, open_client(first) as again, open_client(second) as other:
+        cursor = next_cursor(one, user)
+        next_cursor(other, user)  # the same tasks there
+        assert again.get(f"/api/{user}/tasks?sort=title&limit=1&cursor={cursor}").status_code == 200
+        assert other.get(f"/api/{user}/tasks?sort=title&limit=1&cursor={cursor}").status_code == 400

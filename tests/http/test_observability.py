@@ -164,14 +164,31 @@ def test_an_error_that_escapes_every_handler_still_answers_a_problem_with_the_id
     assert json.loads(body["body"])["status"] == 500
 
 
+def test_a_client_gone_before_its_body_arrived_is_logged_as_status_0(capfd: pytest.CaptureFixture[str]) -> None:
+    """The body never came (the server's body timeout, a client that hung up): nothing reached the client."""
+    app = create_app(Settings(database_url="memory://"))
+    departure = [{"type": "http.request", "body": b'{"title": "ha', "more_body": True}, {"type": "http.disconnect"}]
+    capfd.readouterr()
+
+    asyncio.run(_call(app, "POST", tasks_url("u"), [(b"x-request-id", b"gone-1")], departure))
+
+    [line] = access_log(capfd)
+    assert (line["status"], line["request_id"]) == (0, "gone-1")
+
+
 async def _call(
-    app: Litestar, method: str, path: str, headers: list[tuple[bytes, bytes]]
+    app: Litestar,
+    method: str,
+    path: str,
+    headers: list[tuple[bytes, bytes]],
+    received: list[dict[str, Any]] | None = None,
 ) -> tuple[list[dict[str, Any]], BaseException | None]:
     """Calls the ASGI app itself: a test client would replace what it sent by its own 500 on an exception."""
     messages: list[dict[str, Any]] = []
+    arriving = iter(received or [{"type": "http.request", "body": b"", "more_body": False}])
 
     async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        return next(arriving)
 
     async def send(message: Any) -> None:
         messages.append(message)

@@ -147,9 +147,10 @@ def test_a_cursor_from_another_query_is_400(client: TestClient, user: str, made_
 
 
 def forge(cursor: str, value: object) -> str:
-    state = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    state[1] = value
-    return base64.urlsafe_b64encode(json.dumps(state).encode()).decode().rstrip("=")
+    """A real cursor's nonce and tag around a chosen position in plain text: what a client could try."""
+    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    plain = json.dumps([value, str(uuid.uuid4())]).encode()
+    return base64.urlsafe_b64encode(raw[:12] + plain + raw[-16:]).decode().rstrip("=")
 
 
 @pytest.mark.parametrize(

@@ -19,8 +19,10 @@ from adapters.memory import InMemoryTaskStore
 from adapters.sql.migrate import alembic_config, downgrade, upgrade
 from adapters.sql.psycopg_database import PsycopgDatabase
 from adapters.sql.schema import UtcDateTime, metadata, tasks
+from adapters.sql.secrets import stored_secret
 from adapters.sql.statements import GET, TOGGLE
 from adapters.sql.store import SqlTaskStore
+from domain.errors import StoreUnavailable
 from domain.query import SortKey, TaskFilter, TaskQuery
 from domain.task import Priority, Task
 from entrypoints.settings import Settings
@@ -110,6 +112,22 @@ def test_upgrade_to_0001_creates_only_the_first_schema(empty_database: str, engi
     assert "idempotency_keys" not in schema.get_table_names()
     assert index_names(engine) == {INDEX}
     assert current_revision(engine) == FIRST
+
+
+def test_0003_gives_the_database_a_cursor_key_and_a_downgrade_takes_it_away(
+    empty_database: str, engine: Engine
+) -> None:
+    upgrade(empty_database)
+    first = stored_secret(empty_database, "cursor_key")
+
+    downgrade(empty_database, "0002")
+    assert "service_secrets" not in inspect(engine).get_table_names()
+    with pytest.raises(StoreUnavailable):
+        stored_secret(empty_database, "cursor_key")
+
+    upgrade(empty_database)
+    again = stored_secret(empty_database, "cursor_key")
+    assert len(first) == len(again) == 32 and first != again
 
 
 def test_downgrade_to_base_removes_everything_and_upgrade_again_restores_it(

@@ -10,7 +10,7 @@ else:
   under other owners, UUIDs in every spelling, numbers that overflow any integer type;
 - the method: HEAD, OPTIONS, TRACE, unknown and lower-case methods;
 - query strings: every list parameter with arbitrary text, crafted dates and numbers, real,
-  tampered and forged cursors (a real cursor's JSON with a hostile sort value), repeated and
+  tampered and forged cursors (a real cursor's nonce and tag around a hostile position), repeated and
   unknown parameters, broken escapes;
 - headers: If-Match, If-None-Match, Idempotency-Key, X-Request-ID, Content-Type, Host, Cookie,
   Content-Encoding with arbitrary values (any octets HTTP allows in a field value), repeated;
@@ -203,10 +203,12 @@ def query_pair(name: str, value: str | None) -> str:
 
 
 def forged_cursor(cursor: str, position: int, value: Any) -> str:
-    state = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    """A real cursor's nonce and tag around a chosen state (query, sort value, id) in plain text."""
+    sealed = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    state: list[Any] = ["0" * 16, "2026-01-01T00:00:00+00:00", "0b9e8a54-8d0e-4f2a-9a43-2d7f3c1e5b10"]
     state[position] = value
-    raw = json.dumps(state, allow_nan=True).encode("utf-8", "surrogatepass")
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    plain = json.dumps(state, allow_nan=True).encode("utf-8", "surrogatepass")
+    return base64.urlsafe_b64encode(sealed[:12] + plain + sealed[-16:]).decode().rstrip("=")
 
 
 @st.composite

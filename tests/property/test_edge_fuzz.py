@@ -1,4 +1,4 @@
-"""Hypothesis over issue 10's inputs: nested bodies and percent-escapes that are not UTF-8.
+"""Hypothesis over the edge's inputs: nested bodies and percent-escapes that are not UTF-8.
 
 Every answer keeps the error promise (a problem, nothing internal, never a 500), and a refused
 request changes nothing: a victim's tasks stay as they were, and no other owner gains any.
@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from litestar.testing import TestClient
 
-from adapters.http.edge import MAX_JSON_DEPTH
+from adapters.http.nesting import MAX_JSON_DEPTH
 from entrypoints.app import create_app
 from entrypoints.settings import Settings
-from tests.property.conftest import problem_violations
+from tests.property.problems import problem_violations
 
 VICTIM = "\ufffd"  # the owner every non-UTF-8 escape used to collapse into
 

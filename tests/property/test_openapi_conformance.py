@@ -32,7 +32,7 @@ from tests.property.problems import header, problem_violations
 
 SEED = 20261125
 EXAMPLES_PER_OPERATION = 300  # the fuzzing phase; examples and coverage add what the document implies
-STATEFUL_SCENARIOS = 150
+STATEFUL_SCENARIOS = 250
 STATEFUL_STEPS = 10
 STATEFUL_NAME = "conformance stateful (linked operations)"
 
