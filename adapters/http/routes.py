@@ -162,7 +162,9 @@ class TaskController(TaskServiceController):
             )
             query = TaskQuery(wanted, SortKey(sort.lstrip("-")), sort.startswith("-"), limit)
         else:
-            query = FIRST_PAGE  # the seed clients' plain listing: nothing to parse
+            # A plain listing, the commonest request, skips building a query: `list (20 tasks)` against
+            # `list ?sort=created` in `python -m bench.in_process` shows what that saves (about 4 µs).
+            query = FIRST_PAGE
         if cursor is not None:
             await self.cursors.ready()
             try:
