@@ -1,5 +1,7 @@
 """The app factory: configuration in, a ready Litestar application out (uvicorn calls `create_app`)."""
 
+import gc
+
 from litestar import Litestar
 
 from adapters.http.app import build_app
@@ -14,9 +16,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return build_app(
         container.tasks(),
         cursors=container.page_cursors(),
-        on_startup=[store.open],
+        on_startup=[store.open, _tune_garbage_collector],
         on_shutdown=[store.close],
         max_body_bytes=settings.max_body_bytes,
         cors_origins=settings.cors_origins,
         access_log=settings.access_log,
     )
+
+
+async def _tune_garbage_collector() -> None:
+    # Everything built at start-up lives as long as the process: keep the collector from re-scanning it,
+    # and let the short-lived objects of many requests pile up before a young-generation pass.
+    # It pays: `bash bench/run.sh` on 2026-12-01, create without this 58-65% of the reference with a
+    # p99 of 60 ms, with it 71% and 17 ms (README, Performance).
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
