@@ -19,6 +19,7 @@ endless chunked upload). Per connection, this protocol:
 """
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,59 +44,80 @@ class _Refused(Exception):
 
 
 class LimitedHttpProtocol(HttpToolsProtocol):
+    """Arms a timer only when a request stops arriving part-way (its head, or its body, incomplete at
+    the end of what was received): a request that arrives whole, the common case, costs no timer."""
+
     def __init__(self, *args: Any, limits: ConnectionLimits, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limits = limits
-        self._head_timer: asyncio.TimerHandle | None = None
-        self._body_timer: asyncio.TimerHandle | None = None
+        self._timer: asyncio.TimerHandle | None = None
         self._closing = False
-        self._head_bytes = 0  # received while the request line and headers are incomplete
-        self._header_bytes = 0
-        self._header_count = 0
-        self._in_head = True
+        self._head_began = 0.0
+        self._head_bytes = 0  # received in earlier chunks while the request line and headers are incomplete
+        self._chunk_bytes = 0
+        self._in_head = False
         self._message_completed = False
         self._refused = False
 
-    # The request line and headers: bounded in time, size and count.
-
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._head_timer = self.loop.call_later(self.limits.header_timeout, self._head_timed_out, False)
+        self._arm(self.limits.header_timeout, self.transport.close)  # a connection that never sends a request
+
+    def data_received(self, data: bytes) -> None:
+        if self._closing:
+            return
+        self._message_completed = False
+        self._chunk_bytes = len(data)
+        super().data_received(data)
+        if self.transport.is_closing() or self._refused:
+            return
+        if self._in_head:
+            # httptools keeps an incomplete header until it is whole: bound what it holds meanwhile.
+            self._head_bytes += len(data)
+            if self._head_bytes > self.limits.max_header_bytes:
+                self._answer(431, f"The request line and headers are larger than {self.limits.max_header_bytes} bytes.")
+            elif self._timer is None:
+                left = self.limits.header_timeout - (self.loop.time() - self._head_began)
+                self._arm(left, self._head_timed_out)
+        elif not self._message_completed and self.cycle is not None and self.cycle.more_body and self._timer is None:
+            self._arm(self.limits.body_timeout, self._body_timed_out)
+
+    # The request line and headers: bounded in time, size and count.
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._in_head, self._head_bytes, self._header_bytes, self._header_count = True, 0, 0, 0
-        self._cancel_head_timer()
-        self._head_timer = self.loop.call_later(self.limits.header_timeout, self._head_timed_out, True)
+        self._disarm()
+        self._in_head, self._head_bytes, self._head_began = True, 0, self.loop.time()
 
     def on_url(self, url: bytes) -> None:
         super().on_url(url)
-        self._header_bytes += len(url)
         if len(self.url) > self.limits.max_header_bytes:
             self._refuse(414, f"The request target is longer than {self.limits.max_header_bytes} bytes.")
 
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._header_count += 1
-        self._header_bytes += len(name) + len(value)
-        if self._header_count > self.limits.max_headers:
-            self._refuse(431, f"The request has more than {self.limits.max_headers} headers.")
-        if self._header_bytes > self.limits.max_header_bytes:
-            self._refuse(431, f"The request line and headers are larger than {self.limits.max_header_bytes} bytes.")
-        super().on_header(name, value)
-
     def on_headers_complete(self) -> None:
         self._in_head = False
-        self._cancel_head_timer()
+        self._disarm()
+        if len(self.headers) > self.limits.max_headers:
+            self._refuse(431, f"The request has more than {self.limits.max_headers} headers.")
+        # Counted only when what arrived could hold more than the bound: never for an ordinary request.
+        if self._head_bytes + self._chunk_bytes > self.limits.max_header_bytes:
+            size = len(self.url) + sum(len(name) + len(value) for name, value in self.headers)
+            if size > self.limits.max_header_bytes:
+                self._refuse(431, f"The request line and headers are larger than {self.limits.max_header_bytes} bytes.")
         super().on_headers_complete()
-        self._body_timer = self.loop.call_later(self.limits.body_timeout, self._body_timed_out)
 
     def on_message_complete(self) -> None:
         self._message_completed = True
-        self._cancel_body_timer()
+        self._disarm()
         super().on_message_complete()
 
+    def _head_timed_out(self) -> None:
+        self._timer = None
+        if not self.transport.is_closing():
+            self._answer(408, f"The request line and headers did not arrive within {self.limits.header_timeout:g} s.")
+
     def _body_timed_out(self) -> None:
-        self._body_timer = None
+        self._timer = None
         cycle = self.cycle
         if self.transport.is_closing() or cycle is None or not cycle.more_body:
             return
@@ -106,39 +128,17 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         cycle.message_event.set()
         self._answer(408, f"The request body did not arrive within {self.limits.body_timeout:g} s.")
 
-    def data_received(self, data: bytes) -> None:
-        if self._closing:
-            return
-        self._message_completed = False
-        super().data_received(data)
-        if self._in_head and not self._message_completed and not self.transport.is_closing():
-            # httptools keeps a header until it is whole: bound what it holds meanwhile.
-            self._head_bytes += len(data)
-            if self._head_bytes > self.limits.max_header_bytes:
-                self._answer(431, f"The request line and headers are larger than {self.limits.max_header_bytes} bytes.")
+    def _arm(self, delay: float, callback: Callable[[], object]) -> None:
+        self._disarm()
+        self._timer = self.loop.call_later(max(delay, 0.0), callback)
 
-    def _head_timed_out(self, request_begun: bool) -> None:
-        self._head_timer = None
-        if self.transport.is_closing():
-            return
-        if request_begun:
-            self._answer(408, f"The request line and headers did not arrive within {self.limits.header_timeout:g} s.")
-        else:
-            self.transport.close()
-
-    def _cancel_head_timer(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
-
-    def _cancel_body_timer(self) -> None:
-        if self._body_timer is not None:
-            self._body_timer.cancel()
-            self._body_timer = None
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._cancel_head_timer()
-        self._cancel_body_timer()
+        self._disarm()
         super().connection_lost(exc)
 
     # Answers of the protocol's own, as problems.
@@ -153,8 +153,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
 
     def _answer(self, status: int, detail: str) -> None:
         self._refused = True
-        self._cancel_head_timer()
-        self._cancel_body_timer()
+        self._disarm()
         body = msgspec.json.encode(Problem.of(status, detail))
         head = [STATUS_LINE[status]]
         for name, value in self.server_state.default_headers:
@@ -177,7 +176,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         if self._closing:
             return
         self._closing = True
-        self._cancel_body_timer()
+        self._disarm()
         self.flow.pause_reading()
         if self.transport.can_write_eof():
             self.transport.write_eof()  # the answer, then FIN: the client can read it before the close

@@ -52,7 +52,6 @@ from typing import Any, TypeVar
 
 import psycopg
 from psycopg import AsyncCursor
-from psycopg.adapt import Loader
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
@@ -60,7 +59,6 @@ from sqlalchemy.sql import ClauseElement, Executable, Select, TextClause
 
 from adapters.sql.store import Row
 from domain.errors import StoreUnavailable
-from domain.task import Priority
 
 log = logging.getLogger(__name__)
 
@@ -75,21 +73,10 @@ RECONNECT_WINDOW = 5.0
 CLOSE_WAIT = 5.0
 
 
-class PriorityLoader(Loader):
-    """Loads a smallint as the task's Priority: `priority` is the schema's only smallint column.
-
-    A dictionary lookup called straight from psycopg's C code: no Python frame per value.
-    """
-
-    # psycopg hands over a bytes-like value; bytes and memoryview keys hash and compare alike.
-    load = staticmethod({str(int(priority)).encode(): priority for priority in Priority}.__getitem__)  # type: ignore[assignment]
-
-
-async def _configure(connection: Connection) -> None:
+async def _in_utc(connection: Connection) -> None:
     # timestamptz values then load as UTC datetimes, whatever the server's default zone.
     # PgBouncer tracks TimeZone per client, so this holds through a transaction-mode pooler too.
     await connection.execute("SET TIME ZONE 'UTC'")
-    connection.adapters.register_loader("int2", PriorityLoader)
 
 
 def connect_timeout(conninfo: str, timeout: float) -> int | None:
@@ -144,7 +131,7 @@ class PsycopgDatabase:
             reconnect_timeout=RECONNECT_WINDOW,
             open=False,
             kwargs=options,
-            configure=_configure,
+            configure=_in_utc,
         )
         self._sql: dict[Executable, tuple[str, bool]] = {}
         self._in_use = 0  # connections out of the pool

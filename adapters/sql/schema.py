@@ -28,7 +28,6 @@ from domain.task import (
     MAX_TAG_LENGTH,
     MAX_TITLE_LENGTH,
     MAX_USER_ID_LENGTH,
-    Priority,
 )
 
 
@@ -45,19 +44,6 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)  # type: ignore[no-any-return]
-
-
-class PriorityNumber(TypeDecorator[Priority]):
-    """A Priority kept as its number (0 to 3), loaded back as the Priority."""
-
-    impl = SmallInteger()
-    cache_ok = True
-
-    def process_bind_param(self, value: int | None, dialect: Dialect) -> int | None:
-        return None if value is None else int(value)
-
-    def process_result_value(self, value: int | None, dialect: Dialect) -> Priority | None:
-        return None if value is None else Priority(value)
 
 
 # A Postgres array; SQLite keeps the list as JSON text.
@@ -80,7 +66,7 @@ tasks = Table(
     Column("completed", Boolean(), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
-    Column("priority", PriorityNumber(), nullable=False, server_default="0"),
+    Column("priority", SmallInteger(), nullable=False, server_default="0"),
     Column("due_at", UtcDateTime(), nullable=True),
     Column("tags", Tags, nullable=False),
     Column("completed_at", UtcDateTime(), nullable=True),

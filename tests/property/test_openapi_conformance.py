@@ -25,6 +25,7 @@ from schemathesis import Case, CheckContext
 from schemathesis.checks import CheckFunction
 from schemathesis.core.transport import Response
 
+from adapters.http.nesting import MAX_JSON_DEPTH
 from entrypoints.app import create_app
 from entrypoints.settings import Settings
 from tests.property.counting import CASES, SECONDS, STATUSES
@@ -211,3 +212,32 @@ def test_the_links_reached_created_tasks() -> None:
         ("PATCH", task + "/complete", 200),
     }
     assert wanted <= REACHED, f"never reached: {sorted(wanted - REACHED)}"
+
+
+NESTED_WRITES = [
+    ("/api/{user_id}/tasks", "POST"),
+    ("/api/{user_id}/tasks/{task_id}", "PUT"),
+    ("/api/{user_id}/tasks/{task_id}", "PATCH"),
+    ("/api/{user_id}/tasks/{task_id}/complete", "PATCH"),
+]
+
+
+@pytest.mark.parametrize("depth", [MAX_JSON_DEPTH, MAX_JSON_DEPTH + 1, 500], ids=["at-limit", "one-beyond", "500"])
+@pytest.mark.parametrize(("path", "method"), NESTED_WRITES, ids=[f"{m} {p}" for p, m in NESTED_WRITES])
+def test_a_nested_body_answers_as_the_document_says(path: str, method: str, depth: int) -> None:
+    """The same checks as every generated case, on bodies nested around the documented depth: a field
+    the service ignores, holding arrays `depth - 1` deep inside the body's object."""
+    task_id = "0b9e8a54-8d0e-4f2a-9a43-2d7f3c1e5b10"
+    nested: Any = []
+    for _ in range(depth - 2):
+        nested = [nested]
+    case = schema[path][method].Case(
+        path_parameters={"user_id": "nesting", "task_id": task_id},
+        body={"title": "t", "completed": True, "ignored": nested},
+        media_type="application/json",
+    )
+    response = case.call()
+    _tick("conformance nested bodies", response.status_code)
+    case.validate_response(response, additional_checks=CUSTOM_CHECKS)
+    deep = depth > MAX_JSON_DEPTH
+    assert (response.status_code == 400) == deep, (response.status_code, response.text[:200])
