@@ -187,8 +187,8 @@ async def test_a_database_that_refuses_connections_is_503_within_the_timeout() -
 
 
 def test_new_connections_get_a_connect_timeout_unless_the_url_sets_one() -> None:
-    def kwargs(url: str, **options: float) -> dict[str, object]:
-        given = PsycopgDatabase(url, **options).pool.kwargs  # type: ignore[arg-type]
+    def kwargs(url: str, timeout: float = 5.0) -> dict[str, object]:
+        given = PsycopgDatabase(url, pool_size=1, timeout=timeout).pool.kwargs
         assert isinstance(given, dict)
         return given
 
