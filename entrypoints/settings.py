@@ -174,8 +174,7 @@ class Settings:
         "TODO_CURSOR_KEY",
         "",
         SECRET,
-        "secret that encrypts and authenticates page cursors; the same for every instance on one database "
-        "(unset: generated, see README)",
+        "secret that encrypts and authenticates page cursors (unset: the database's own, made when it was migrated)",
     )
     host: str = setting("TODO_HOST", "127.0.0.1", HOST, "the address `todo serve` listens on (--host)")
     port: int = setting("TODO_PORT", 8000, integer(1, 65535), "the port `todo serve` listens on (--port)")
