@@ -1,12 +1,16 @@
 """A TaskStore kept in dicts: for fast tests, and for anyone who wants no database at all."""
 
+import builtins  # `list` names the store's listing method inside the class
+from collections.abc import Collection, Iterator
 from datetime import datetime
+from itertools import islice
 from typing import Any
 from uuid import UUID
 
-from domain.errors import IdempotencyKeyReused
+from domain.errors import ChangesExpired, IdempotencyKeyReused
+from domain.events import FeedBounds, TaskEvent, change_kind
 from domain.query import FIRST_PAGE, SORT_ATTRIBUTES, TaskQuery
-from domain.task import IDEMPOTENCY_KEY_LIFETIME, Task, TaskContent
+from domain.task import IDEMPOTENCY_KEY_LIFETIME, Task, TaskContent, utc_now
 
 
 def _order(value: Any, task_id: UUID) -> tuple[Any, ...]:
@@ -18,12 +22,14 @@ def _order(value: Any, task_id: UUID) -> tuple[Any, ...]:
 class InMemoryTaskStore:
     """No method suspends between reading and writing, so on one event loop every call is atomic.
 
-    Tasks are kept per owner, so a listing reads only its owner's tasks.
+    Tasks and events are kept per owner, so a listing or a feed reads only its owner's.
     """
 
     def __init__(self) -> None:
         self._tasks: dict[str, dict[UUID, Task]] = {}
         self._keys: dict[tuple[str, str], tuple[str, Task]] = {}
+        self._events: dict[str, list[TaskEvent]] = {}
+        self._bounds: dict[str, FeedBounds] = {}
 
     async def add(self, task: Task, idempotency_key: str | None = None, fingerprint: str = "") -> Task:
         if idempotency_key is not None:
@@ -33,8 +39,7 @@ class InMemoryTaskStore:
                     raise IdempotencyKeyReused(idempotency_key)
                 return recorded[1]
             self._keys[task.user_id, idempotency_key] = (fingerprint, task)
-        self._keep(task)
-        return task
+        return self._keep(None, task, task.created_at)
 
     async def list(self, user_id: str, query: TaskQuery = FIRST_PAGE) -> list[Task]:
         attribute = SORT_ATTRIBUTES[query.sort]
@@ -57,12 +62,13 @@ class InMemoryTaskStore:
     ) -> Task | None:
         if (task := self._at_version(user_id, task_id, expected_version)) is None:
             return None
-        return self._keep(task.with_content(content, now))
+        return self._keep(task, task.with_content(content, now), now)
 
     async def delete(self, user_id: str, task_id: UUID, expected_version: int | None = None) -> bool:
-        if self._at_version(user_id, task_id, expected_version) is None:
+        if (task := self._at_version(user_id, task_id, expected_version)) is None:
             return False
         del self._tasks[user_id][task_id]
+        self._record(task, None, utc_now())
         return True
 
     async def toggle_completion(
@@ -70,14 +76,14 @@ class InMemoryTaskStore:
     ) -> Task | None:
         if (task := self._at_version(user_id, task_id, expected_version)) is None:
             return None
-        return self._keep(task.with_completion(not task.completed, now))
+        return self._keep(task, task.with_completion(not task.completed, now), now)
 
     async def set_completion(
         self, user_id: str, task_id: UUID, completed: bool, now: datetime, expected_version: int | None = None
     ) -> Task | None:
         if (task := self._at_version(user_id, task_id, expected_version)) is None:
             return None
-        return self._keep(task.with_completion(completed, now))
+        return self._keep(task, task.with_completion(completed, now), now)
 
     async def ping(self) -> None:
         return None
@@ -94,6 +100,51 @@ class InMemoryTaskStore:
             return None
         return task if expected_version in (None, task.version) else None
 
-    def _keep(self, task: Task) -> Task:
+    def _keep(self, before: Task | None, task: Task, now: datetime) -> Task:
         self._tasks.setdefault(task.user_id, {})[task.id] = task
+        self._record(before, task, now)
         return task
+
+    def _record(self, before: Task | None, after: Task | None, now: datetime) -> None:
+        if (kind := change_kind(before, after)) is None:
+            return
+        changed = after or before
+        assert changed is not None
+        bounds = self._bounds.get(changed.user_id, FeedBounds())
+        self._bounds[changed.user_id] = FeedBounds(bounds.pruned_through, bounds.latest + 1)
+        event = TaskEvent(bounds.latest + 1, kind, changed.user_id, changed.id, changed.version, now, after)
+        self._events.setdefault(changed.user_id, []).append(event)
+
+    # The event log
+
+    async def changes(self, user_id: str, after: int, limit: int) -> builtins.list[TaskEvent]:
+        if not self._bounds.get(user_id, FeedBounds()).can_resume_after(after):
+            raise ChangesExpired(user_id)
+        return list(islice(self._events_after(user_id, after), limit))
+
+    async def history(self, user_id: str, task_id: UUID, after: int, limit: int) -> builtins.list[TaskEvent]:
+        return list(islice((e for e in self._events_after(user_id, after) if e.task_id == task_id), limit))
+
+    async def latest_positions(self, user_ids: Collection[str]) -> dict[str, int]:
+        return {owner: self._bounds[owner].latest for owner in user_ids if owner in self._bounds}
+
+    async def feed_owners(self, after: str, limit: int) -> builtins.list[str]:
+        return sorted(owner for owner in self._bounds if owner > after)[:limit]
+
+    async def prune_events(self, user_id: str, recorded_before: datetime, limit: int) -> int:
+        live = self._tasks.get(user_id, {})
+        events = self._events.get(user_id, [])
+
+        def expired(event: TaskEvent) -> bool:
+            latest = (task := live.get(event.task_id)) is not None and task.version == event.version
+            return event.time < recorded_before and not latest
+
+        gone = {e.position for e in islice((e for e in events if expired(e)), limit)}
+        if gone:
+            self._events[user_id] = [e for e in events if e.position not in gone]
+            bounds = self._bounds[user_id]
+            self._bounds[user_id] = FeedBounds(max(bounds.pruned_through, *gone), bounds.latest)
+        return len(gone)
+
+    def _events_after(self, user_id: str, after: int) -> Iterator[TaskEvent]:
+        return (e for e in self._events.get(user_id, []) if e.position > after)

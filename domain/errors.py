@@ -35,3 +35,8 @@ class EditConflict(Exception):
 
 class IdempotencyKeyReused(Exception):
     """The owner already used this idempotency key for a different request."""
+
+
+class ChangesExpired(Exception):
+    """The reader's position is older than the events kept (or is not one this feed handed out):
+    it must read the tasks again and follow the feed from there."""

@@ -1,9 +1,11 @@
 """The TaskStore port: how the use cases keep tasks, whatever keeps them."""
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
+from domain.events import TaskEvent
 from domain.query import FIRST_PAGE, TaskQuery
 from domain.task import Task, TaskContent
 
@@ -14,7 +16,9 @@ class TaskStore(Protocol):
     A task of another owner is indistinguishable from a missing one: `None` or `False`.
     A write given `expected_version` happens only if the task is at that version; otherwise it
     also answers `None` or `False` (the caller tells "gone" from "changed" by reading again).
-    Every write that changes a task moves `updated_at` to `now` and adds one to `version`.
+    Every write that changes a task moves `updated_at` to `now` and adds one to `version`, and
+    records its `TaskEvent` in the same transaction (see `TaskEventLog`): a change never exists
+    without its event, nor an event without its change. A write that changes nothing records nothing.
     Any method may raise `StoreUnavailable` when the store cannot be reached.
     """
 
@@ -52,3 +56,24 @@ class TaskStore(Protocol):
 
     async def ping(self) -> None:
         """Return when the store answers; raise `StoreUnavailable` when it does not."""
+
+
+class TaskEventLog(Protocol):
+    """The events the store recorded with each change, per owner, in commit order (`position`)."""
+
+    async def changes(self, user_id: str, after: int, limit: int) -> list[TaskEvent]:
+        """Up to `limit` of the owner's events after `after`, oldest first; `ChangesExpired` when
+        the events after `after` are no longer all kept (see `FeedBounds.can_resume_after`)."""
+
+    async def history(self, user_id: str, task_id: UUID, after: int, limit: int) -> list[TaskEvent]:
+        """Up to `limit` of the events of the owner's task after position `after`, oldest first."""
+
+    async def latest_positions(self, user_ids: Collection[str]) -> dict[str, int]:
+        """The last position of each named owner that has any event."""
+
+    async def feed_owners(self, after: str, limit: int) -> list[str]:
+        """Up to `limit` owners that have a feed, in order, after the owner `after` ("" for the first)."""
+
+    async def prune_events(self, user_id: str, recorded_before: datetime, limit: int) -> int:
+        """Remove up to `limit` of the owner's events recorded before `recorded_before`, except each
+        live task's latest event, and move `FeedBounds.pruned_through` past them; how many went."""

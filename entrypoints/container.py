@@ -3,6 +3,7 @@
 import functools
 import secrets
 from collections.abc import Callable
+from datetime import timedelta
 
 from dependency_injector import containers, providers
 
@@ -12,6 +13,7 @@ from adapters.sql.psycopg_database import PsycopgDatabase
 from adapters.sql.secrets import stored_secret
 from adapters.sql.sqlalchemy_database import SqlAlchemyDatabase
 from adapters.sql.store import SqlTaskStore
+from application.events import TaskEvents
 from application.tasks import TaskService
 from entrypoints.settings import Settings
 
@@ -49,4 +51,7 @@ class Container(containers.DeclarativeContainer):
     )
 
     tasks = providers.Singleton(TaskService, store=store)
+    events = providers.Singleton(
+        TaskEvents, log=store, retention=providers.Factory(timedelta, days=settings.provided.event_retention_days)
+    )
     page_cursors = providers.Singleton(PageCursors, providers.Callable(cursor_secret, settings))

@@ -179,6 +179,12 @@ class Settings:
     host: str = setting("TODO_HOST", "127.0.0.1", HOST, "the address `todo serve` listens on (--host)")
     port: int = setting("TODO_PORT", 8000, integer(1, 65535), "the port `todo serve` listens on (--port)")
     workers: int = setting("TODO_WORKERS", 1, integer(1), "server processes `todo serve` runs (--workers)")
+    event_retention_days: int = setting(
+        "TODO_EVENT_RETENTION_DAYS", 30, integer(1), "days task events are kept (each live task's latest: always)"
+    )
+    max_streams: int = setting(
+        "TODO_MAX_STREAMS", 2000, integer(1), "open event streams per worker process; beyond it, 503"
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":

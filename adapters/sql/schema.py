@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -100,4 +101,35 @@ idempotency_keys = Table(
     Column("task", Text(), nullable=False),  # the task as first created, as JSON
     Column("created_at", UtcDateTime(), nullable=False),
     PrimaryKeyConstraint("user_id", "key", name="pk_idempotency_keys"),
+)
+
+# The owner's feed: the last position handed out, and the one through which retention has removed
+# events. Each change takes the next position in its own transaction (the row stays locked until
+# it commits), so positions follow commit order with no gaps.
+event_owners = Table(
+    "event_owners",
+    metadata,
+    Column("user_id", String(MAX_USER_ID_LENGTH), nullable=False),
+    Column("last_position", BigInteger(), nullable=False),
+    Column("pruned_through", BigInteger(), nullable=False, server_default="0"),
+    PrimaryKeyConstraint("user_id", name="pk_event_owners"),
+)
+
+# What the task was after the change: the task's columns but its key and version (NULL for a deletion).
+TASK_SNAPSHOT = [column.name for column in tasks.c if column.name not in ("id", "user_id", "version")]
+
+# One row per change, written by triggers on `tasks` (migration 0004) in the change's own
+# transaction, whichever statement made it.
+task_events = Table(
+    "task_events",
+    metadata,
+    Column("user_id", String(MAX_USER_ID_LENGTH), nullable=False),
+    Column("position", BigInteger(), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("task_id", Uuid(), nullable=False),
+    Column("version", Integer(), nullable=False),
+    Column("time", UtcDateTime(), nullable=False),
+    *(Column(name, tasks.c[name].type, nullable=True) for name in TASK_SNAPSHOT),
+    PrimaryKeyConstraint("user_id", "position", name="pk_task_events"),
+    Index("ix_task_events_user_id_task_id_position", "user_id", "task_id", "position"),
 )

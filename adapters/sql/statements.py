@@ -7,6 +7,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Integer,
     String,
     and_,
@@ -28,9 +29,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ColumnElement, Insert, Select
 
-from adapters.sql.schema import UtcDateTime, idempotency_keys, tasks
+from adapters.sql.schema import UtcDateTime, event_owners, idempotency_keys, task_events, tasks
 from domain.query import SORT_ATTRIBUTES, SortKey
-from domain.task import EDITABLE_FIELDS
+from domain.task import EDITABLE_FIELDS, Task
 
 _owned = (tasks.c.user_id == bindparam("owner")) & (tasks.c.id == bindparam("task_id"))
 _expected = bindparam("expected_version", type_=Integer())
@@ -170,3 +171,67 @@ def _after(key: ColumnElement[object], descending: bool, at_null: bool) -> Colum
     if key.nullable and not descending:
         return or_(beyond, key.is_(None))
     return beyond
+
+
+# The event log. An event row reads as (position, kind, time), then the task's columns in the order
+# of the Task's fields (all NULL but the id, owner and version for a deletion).
+_event = task_events.c
+_SNAPSHOT_BY_FIELD = {"id": _event.task_id, "user_id": _event.user_id, "version": _event.version}
+EVENT_COLUMNS = (
+    _event.position,
+    _event.kind,
+    _event.time,
+    *(_SNAPSHOT_BY_FIELD[name] if name in _SNAPSHOT_BY_FIELD else _event[name] for name in Task.__dataclass_fields__),
+)
+_feed = (_event.user_id == bindparam("owner")) & (_event.position > bindparam("after", type_=BigInteger()))
+_page = bindparam("limit", type_=Integer())
+
+CHANGES = select(*EVENT_COLUMNS).where(_feed).order_by(_event.position).limit(_page)
+HISTORY = (
+    select(*EVENT_COLUMNS)
+    .where(_feed & (_event.task_id == bindparam("task_id")))
+    .order_by(_event.position)
+    .limit(_page)
+)
+FEED_BOUNDS = select(event_owners.c.pruned_through, event_owners.c.last_position).where(
+    event_owners.c.user_id == bindparam("owner")
+)
+FEED_OWNERS = (
+    select(event_owners.c.user_id)
+    .where(event_owners.c.user_id > bindparam("after", type_=String()))
+    .order_by(event_owners.c.user_id)
+    .limit(_page)
+)
+
+
+@cache
+def latest_positions(dialect: str) -> Select[Any]:
+    """The last positions of the owners in the list `owners`."""
+    if dialect == "postgresql":  # one array parameter, as the statement is compiled once
+        named = event_owners.c.user_id == any_(bindparam("owners", type_=postgresql.ARRAY(String())))
+    else:
+        named = event_owners.c.user_id.in_(bindparam("owners", expanding=True))
+    return select(event_owners.c.user_id, event_owners.c.last_position).where(named)
+
+
+# Retention: an event expires when it is older than `before` and is not the latest of a task that
+# still exists. Expired stays expired (versions only grow, ids are never reused), so the bound can
+# be raised first and the events removed after it: a crash between them costs readers a needless
+# 410, never a silent gap.
+_is_latest = exists().where(
+    (tasks.c.user_id == _event.user_id) & (tasks.c.id == _event.task_id) & (tasks.c.version == _event.version)
+)
+_expired = (
+    (_event.user_id == bindparam("owner")) & (_event.time < bindparam("before", type_=UtcDateTime())) & not_(_is_latest)
+)
+_oldest_expired = select(_event.position).where(_expired).order_by(_event.position).limit(_page).subquery()
+LAST_OF_EXPIRED_BATCH = select(func.max(_oldest_expired.c.position))
+_through = bindparam("through", type_=BigInteger())
+RAISE_PRUNED_THROUGH = (
+    update(event_owners)
+    .where(event_owners.c.user_id == bindparam("owner"))
+    .values(
+        pruned_through=case((event_owners.c.pruned_through < _through, _through), else_=event_owners.c.pruned_through)
+    )
+)
+DELETE_EXPIRED = delete(task_events).where(_expired & (_event.position <= _through)).returning(_event.position)

@@ -1,7 +1,8 @@
 """The TaskStore on SQL: each operation is one statement (idempotent creation, one transaction),
 run by whichever `Database` drives the server."""
 
-from collections.abc import Sequence
+import builtins  # `list` names the store's listing method inside the class
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -11,7 +12,8 @@ from sqlalchemy.sql import Executable
 
 from adapters.sql import statements as sql
 from adapters.sql.schema import tasks
-from domain.errors import IdempotencyKeyReused
+from domain.errors import ChangesExpired, IdempotencyKeyReused
+from domain.events import ChangeKind, FeedBounds, TaskEvent
 from domain.query import FIRST_PAGE, TaskFilter, TaskQuery
 from domain.task import EDITABLE_FIELDS, IDEMPOTENCY_KEY_LIFETIME, Priority, Task, TaskContent
 
@@ -54,6 +56,13 @@ def _task(row: Row) -> Task:
 
 def _task_or_none(row: Row | None) -> Task | None:
     return None if row is None else _task(row)
+
+
+def _event(row: Row) -> TaskEvent:
+    position, kind, time, *task = row
+    kind = ChangeKind(kind)
+    snapshot = None if kind is ChangeKind.DELETED else _task(task)
+    return TaskEvent(position, kind, task[1], task[0], task[-1], time, snapshot)
 
 
 def _columns(task: Task, prefix: str = "") -> dict[str, Any]:
@@ -153,6 +162,35 @@ class SqlTaskStore:
             "now": now,
         }
         return _task_or_none(await self.database.fetch_one(sql.SET_COMPLETION, params))
+
+    async def changes(self, user_id: str, after: int, limit: int) -> builtins.list[TaskEvent]:
+        # The events first, the bounds after: retention raises the bound before it removes events,
+        # so any event removed before the first read shows in the second.
+        rows = await self.database.fetch_all(sql.CHANGES, {"owner": user_id, "after": after, "limit": limit})
+        bounds = await self.database.fetch_one(sql.FEED_BOUNDS, {"owner": user_id})
+        if not (FeedBounds(*bounds) if bounds else FeedBounds()).can_resume_after(after):
+            raise ChangesExpired(user_id)
+        return [_event(row) for row in rows]
+
+    async def history(self, user_id: str, task_id: UUID, after: int, limit: int) -> builtins.list[TaskEvent]:
+        params = {"owner": user_id, "task_id": task_id, "after": after, "limit": limit}
+        return [_event(row) for row in await self.database.fetch_all(sql.HISTORY, params)]
+
+    async def latest_positions(self, user_ids: Collection[str]) -> dict[str, int]:
+        rows = await self.database.fetch_all(sql.latest_positions(self.dialect), {"owners": list(user_ids)})
+        return dict(rows)  # type: ignore[arg-type]
+
+    async def feed_owners(self, after: str, limit: int) -> builtins.list[str]:
+        return [owner for (owner,) in await self.database.fetch_all(sql.FEED_OWNERS, {"after": after, "limit": limit})]
+
+    async def prune_events(self, user_id: str, recorded_before: datetime, limit: int) -> int:
+        expired = {"owner": user_id, "before": recorded_before}
+        row = await self.database.fetch_one(sql.LAST_OF_EXPIRED_BATCH, expired | {"limit": limit})
+        if row is None or row[0] is None:
+            return 0
+        through = {"owner": user_id, "through": row[0]}
+        await self.database.execute(sql.RAISE_PRUNED_THROUGH, through)
+        return len(await self.database.fetch_all(sql.DELETE_EXPIRED, expired | through))
 
     async def ping(self) -> None:
         await self.database.fetch_one(sql.PING, {})

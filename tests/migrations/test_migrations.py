@@ -163,7 +163,10 @@ def test_migrated_schema_matches_the_declared_metadata(empty_database: str, engi
     assert differences == []
 
 
-@pytest.mark.parametrize("table", ["tasks", "idempotency_keys"])
+KEYS_PER_TABLE = {"tasks": 1 + len(SORT_INDEXES), "idempotency_keys": 1, "task_events": 2, "event_owners": 1}
+
+
+@pytest.mark.parametrize("table", KEYS_PER_TABLE)
 def test_every_index_and_key_leads_with_the_owner(empty_database: str, engine: Engine, table: str) -> None:
     upgrade(empty_database)
 
@@ -171,7 +174,7 @@ def test_every_index_and_key_leads_with_the_owner(empty_database: str, engine: E
     keys = [schema.get_pk_constraint(table)["constrained_columns"]]
     keys += [index["column_names"] for index in schema.get_indexes(table)]
     keys += [unique["column_names"] for unique in schema.get_unique_constraints(table)]
-    assert len(keys) == (1 + len(SORT_INDEXES) if table == "tasks" else 1)
+    assert len(keys) == KEYS_PER_TABLE[table]
     assert [key[0] for key in keys] == ["user_id"] * len(keys)
 
 

@@ -1,0 +1,77 @@
+"""The event use cases: a task's history, and the owner's feed of changes since a position.
+
+Positions come in as the client sent them (text) and go out as numbers; the driving adapter
+decides how to spell them (a token, a cursor, an SSE id).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from domain.errors import FieldError, InvalidInput, TaskNotFound
+from domain.events import EVENT_RETENTION, TaskEvent, parse_position
+from domain.query import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from domain.store import TaskEventLog
+from domain.task import parse_task_id, parse_user_id, utc_now
+
+PRUNE_BATCH = 500  # events removed per statement: each holds its locks for milliseconds
+OWNERS_PER_PASS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class EventPage:
+    events: list[TaskEvent]
+    next: int | None  # the position the next page starts after; None on the last page
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    events: list[TaskEvent]
+    next: int  # the position to ask after next time, even when nothing happened
+
+
+def _page_size(limit: int) -> int:
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise InvalidInput([FieldError("limit", f"must be 1 to {MAX_PAGE_SIZE}")])
+    return limit
+
+
+class TaskEvents:
+    def __init__(
+        self, log: TaskEventLog, clock: Callable[[], datetime] = utc_now, retention: timedelta = EVENT_RETENTION
+    ) -> None:
+        self._log = log
+        self._clock = clock
+        self.retention = retention
+
+    async def history(
+        self, user_id: str, task_id: str, *, cursor: str | None = None, limit: int = DEFAULT_PAGE_SIZE
+    ) -> EventPage:
+        """The task's events, oldest first; a task with none kept (or another owner's) is not found."""
+        owner, tid = parse_user_id(user_id), parse_task_id(task_id)
+        after = 0 if cursor is None else parse_position(cursor, "cursor")
+        events = await self._log.history(owner, tid, after, _page_size(limit) + 1)
+        if not events and cursor is None:
+            raise TaskNotFound(task_id)
+        if len(events) <= limit:
+            return EventPage(events, None)
+        return EventPage(events[:limit], events[limit - 1].position)
+
+    async def changes(self, user_id: str, *, after: str | None = None, limit: int = DEFAULT_PAGE_SIZE) -> Changes:
+        """The owner's events after the position, in commit order; `ChangesExpired` if some are gone."""
+        owner = parse_user_id(user_id)
+        position = 0 if after is None else parse_position(after, "after")
+        events = await self._log.changes(owner, position, _page_size(limit))
+        return Changes(events, events[-1].position if events else position)
+
+    async def prune(self) -> int:
+        """One pass of retention over every owner's feed; how many events went."""
+        before = self._clock() - self.retention
+        removed, owner = 0, ""
+        while owners := await self._log.feed_owners(owner, OWNERS_PER_PASS):
+            for owner in owners:
+                while (batch := await self._log.prune_events(owner, before, PRUNE_BATCH)) > 0:
+                    removed += batch
+                    if batch < PRUNE_BATCH:
+                        break
+        return removed

@@ -1,0 +1,217 @@
+"""Every TaskStore records each change as an event in the change's own transaction, in commit order."""
+
+import asyncio
+from datetime import timedelta
+from uuid import UUID, uuid4
+
+import pytest
+
+from domain.errors import ChangesExpired
+from domain.events import ChangeKind, TaskEvent
+from domain.task import Task, TaskContent, utc_now
+
+from .conftest import Store
+from .tasks import LATER, T0, added, make_task
+
+pytestmark = pytest.mark.anyio
+EVERYTHING = 10_000
+
+
+async def feed(store: Store, owner: str, after: int = 0) -> list[TaskEvent]:
+    return await store.changes(owner, after, EVERYTHING)
+
+
+def replayed(events: list[TaskEvent], tasks: dict[UUID, Task] | None = None) -> dict[UUID, Task]:
+    """What a reader holds after applying the events, in order, to what it had."""
+    tasks = dict(tasks or {})
+    for event in events:
+        if event.task is None:
+            tasks.pop(event.task_id, None)
+        else:
+            tasks[event.task_id] = event.task
+    return tasks
+
+
+async def current(store: Store, owner: str) -> dict[UUID, Task]:
+    from domain.query import TaskQuery
+
+    return {task.id: task for task in await store.list(owner, TaskQuery(limit=EVERYTHING))}
+
+
+async def test_each_kind_of_change_records_one_event_with_the_task_after_it(store: Store, owner: str) -> None:
+    task = await added(store, make_task(owner))
+    replaced = await store.replace(owner, task.id, TaskContent("renamed"), LATER)
+    completed = await store.toggle_completion(owner, task.id, LATER + timedelta(seconds=1))
+    reopened = await store.set_completion(owner, task.id, False, LATER + timedelta(seconds=2))
+    assert await store.delete(owner, task.id)
+
+    events = await feed(store, owner)
+    assert [(e.position, e.kind, e.version) for e in events] == [
+        (1, ChangeKind.CREATED, 1),
+        (2, ChangeKind.UPDATED, 2),
+        (3, ChangeKind.COMPLETED, 3),
+        (4, ChangeKind.REOPENED, 4),
+        (5, ChangeKind.DELETED, 4),
+    ]
+    assert [e.task for e in events] == [task, replaced, completed, reopened, None]
+    assert {(e.user_id, e.task_id) for e in events} == {(owner, task.id)}
+    assert [e.time for e in events[:4]] == [T0, LATER, LATER + timedelta(seconds=1), LATER + timedelta(seconds=2)]
+    assert abs(events[4].time - utc_now()) < timedelta(minutes=1)
+
+
+async def test_a_replace_that_flips_completion_is_a_completion(store: Store, owner: str) -> None:
+    task = await added(store, make_task(owner))
+    await store.replace(owner, task.id, TaskContent("done and renamed", completed=True), LATER)
+    await store.replace(owner, task.id, TaskContent("undone", completed=False), LATER)
+    assert [e.kind for e in await feed(store, owner)] == [ChangeKind.CREATED, ChangeKind.COMPLETED, ChangeKind.REOPENED]
+
+
+async def test_writes_that_change_nothing_record_nothing(store: Store, owner: str, other: str) -> None:
+    task = await added(store, make_task(owner))
+    assert await store.set_completion(owner, task.id, False, LATER) == task
+    assert await store.toggle_completion(owner, task.id, LATER, expected_version=7) is None
+    assert await store.replace(owner, task.id, TaskContent("x"), LATER, expected_version=7) is None
+    assert not await store.delete(owner, task.id, expected_version=7)
+    assert await store.toggle_completion(other, task.id, LATER) is None
+    assert not await store.delete(owner, uuid4())
+    assert [e.kind for e in await feed(store, owner)] == [ChangeKind.CREATED]
+    assert await feed(store, other) == []
+
+
+async def test_a_replayed_idempotent_add_records_one_creation(store: Store, owner: str) -> None:
+    first = make_task(owner)
+    await store.add(first, "key-1", "print")
+    await store.add(make_task(owner), "key-1", "print")
+    assert [(e.kind, e.task_id) for e in await feed(store, owner)] == [(ChangeKind.CREATED, first.id)]
+
+
+async def test_the_feed_is_the_owners_alone_and_continues_after_a_position(
+    store: Store, owner: str, other: str
+) -> None:
+    mine = [await added(store, make_task(owner, title=f"mine {n}")) for n in range(5)]
+    await added(store, make_task(other))
+    assert [e.task_id for e in await store.changes(owner, 0, 2)] == [mine[0].id, mine[1].id]
+    assert [e.task_id for e in await store.changes(owner, 2, 2)] == [mine[2].id, mine[3].id]
+    assert [e.task_id for e in await store.changes(owner, 4, 2)] == [mine[4].id]
+    assert await store.changes(owner, 5, 2) == []
+    assert [e.position for e in await feed(store, other)] == [1]
+
+
+async def test_a_position_the_feed_never_reached_has_expired(store: Store, owner: str) -> None:
+    await added(store, make_task(owner))
+    with pytest.raises(ChangesExpired):
+        await store.changes(owner, 2, 10)
+    with pytest.raises(ChangesExpired):
+        await store.changes(f"nobody-{uuid4()}", 1, 10)
+    assert await store.changes(f"nobody-{uuid4()}", 0, 10) == []
+
+
+async def test_history_is_one_tasks_events_oldest_first_and_outlives_the_task(
+    store: Store, owner: str, other: str
+) -> None:
+    task = await added(store, make_task(owner))
+    neighbour = await added(store, make_task(owner))
+    await store.toggle_completion(owner, task.id, LATER)
+    await store.toggle_completion(owner, neighbour.id, LATER)
+    await store.delete(owner, task.id)
+
+    history = await store.history(owner, task.id, 0, EVERYTHING)
+    assert [(e.kind, e.version) for e in history] == [
+        (ChangeKind.CREATED, 1),
+        (ChangeKind.COMPLETED, 2),
+        (ChangeKind.DELETED, 2),
+    ]
+    assert await store.history(owner, task.id, history[0].position, 1) == [history[1]]
+    assert await store.history(other, task.id, 0, EVERYTHING) == []
+
+
+async def test_41_concurrent_toggles_record_41_events_in_version_order(store: Store, owner: str) -> None:
+    task = await added(store, make_task(owner))
+    await asyncio.gather(*(store.toggle_completion(owner, task.id, LATER) for _ in range(41)))
+    events = await feed(store, owner)
+    assert [e.version for e in events] == list(range(1, 43))
+    assert [e.position for e in events] == list(range(1, 43))
+    kinds = [e.kind for e in events[1:]]
+    assert kinds == [ChangeKind.COMPLETED, ChangeKind.REOPENED] * 20 + [ChangeKind.COMPLETED]
+
+
+async def test_concurrent_writers_to_many_tasks_leave_a_feed_that_replays_to_the_tasks(
+    store: Store, owner: str
+) -> None:
+    tasks = [await added(store, make_task(owner, title=f"t{n}")) for n in range(8)]
+
+    async def writer(n: int) -> None:
+        for step in range(6):
+            task = tasks[(n + step) % len(tasks)]
+            if step == 5 and n % 3 == 0:
+                await store.delete(owner, task.id)
+            elif step % 2:
+                await store.toggle_completion(owner, task.id, LATER)
+            else:
+                await store.replace(owner, task.id, TaskContent(f"w{n} s{step}"), LATER)
+            await added(store, make_task(owner, title=f"new {n} {step}")) if step == 3 else None
+
+    await asyncio.gather(*(writer(n) for n in range(32)))
+    events = await feed(store, owner)
+    assert [e.position for e in events] == list(range(1, len(events) + 1))
+    assert replayed(events) == await current(store, owner)
+
+
+async def test_retention_keeps_each_live_tasks_latest_event_so_a_replay_still_gives_the_tasks(
+    store: Store, owner: str
+) -> None:
+    kept = await added(store, make_task(owner, title="kept"))
+    changed = await added(store, make_task(owner, title="changed"))
+    await store.toggle_completion(owner, changed.id, LATER)
+    gone = await added(store, make_task(owner, title="gone"))
+    await store.delete(owner, gone.id)
+    before_pruning = await feed(store, owner)
+
+    assert await store.prune_events(owner, utc_now() + timedelta(days=1), 100) == 3
+    assert await store.prune_events(owner, utc_now() + timedelta(days=1), 100) == 0
+    left = await feed(store, owner)
+    assert [(e.task_id, e.version) for e in left] == [(kept.id, 1), (changed.id, 2)]
+    assert replayed(left) == replayed(before_pruning) == await current(store, owner)
+
+
+async def test_retention_removes_only_events_older_than_its_bound(store: Store, owner: str) -> None:
+    task = await added(store, make_task(owner))
+    await store.replace(owner, task.id, TaskContent("later"), LATER)
+    await store.replace(owner, task.id, TaskContent("latest"), LATER + timedelta(days=3))
+    assert await store.prune_events(owner, LATER + timedelta(days=1), 100) == 2
+    assert [e.version for e in await feed(store, owner)] == [3]
+
+
+async def test_after_pruning_a_reader_behind_the_pruned_events_is_told_to_start_again(store: Store, owner: str) -> None:
+    task = await added(store, make_task(owner))
+    for step in range(4):
+        await store.toggle_completion(owner, task.id, LATER + timedelta(seconds=step))
+    await store.prune_events(owner, LATER + timedelta(seconds=2), 100)  # positions 1 to 3 go
+    for behind in (1, 2):
+        with pytest.raises(ChangesExpired):
+            await store.changes(owner, behind, 10)
+    assert [e.position for e in await store.changes(owner, 3, 10)] == [4, 5]
+    assert [e.position for e in await store.changes(owner, 0, 10)] == [4, 5]
+
+
+async def test_pruning_goes_in_batches(store: Store, owner: str) -> None:
+    task = await added(store, make_task(owner))
+    for _ in range(6):
+        await store.toggle_completion(owner, task.id, LATER)
+    assert await store.prune_events(owner, utc_now() + timedelta(days=1), 4) == 4
+    with pytest.raises(ChangesExpired):
+        await store.changes(owner, 3, 10)
+    assert [e.position for e in await store.changes(owner, 4, 10)] == [5, 6, 7]
+    assert await store.prune_events(owner, utc_now() + timedelta(days=1), 4) == 2
+
+
+async def test_latest_positions_and_feed_owners_name_owners_with_events(store: Store, owner: str, other: str) -> None:
+    await added(store, make_task(owner))
+    await added(store, make_task(owner))
+    await added(store, make_task(other))
+    nobody = f"nobody-{uuid4()}"
+    assert await store.latest_positions([owner, other, nobody]) == {owner: 2, other: 1}
+    assert await store.latest_positions([]) == {}
+    listed = await store.feed_owners("", EVERYTHING)
+    assert {owner, other} <= set(listed) and listed == sorted(listed)
+    assert owner not in await store.feed_owners(owner, EVERYTHING)
