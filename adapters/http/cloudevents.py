@@ -1,0 +1,55 @@
+"""Task events as CloudEvents 1.0 in JSON (structured mode), so a broker, a webhook consumer or Dapr
+takes them unchanged. `data` is the task as the REST API shows it after the change; for a deletion,
+its id and `deleted: true`."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+from urllib.parse import quote
+from uuid import UUID
+
+import msgspec
+
+from adapters.http.schemas import TaskOutput
+from domain.events import TaskEvent
+
+TYPE_PREFIX = "com.todo.task."
+ChangeType = Literal[
+    "com.todo.task.created",
+    "com.todo.task.updated",
+    "com.todo.task.completed",
+    "com.todo.task.reopened",
+    "com.todo.task.deleted",
+]
+
+
+class DeletedTask(msgspec.Struct):
+    id: UUID
+    deleted: Literal[True] = True
+
+
+class CloudEvent(msgspec.Struct):
+    specversion: Literal["1.0"]
+    id: Annotated[str, msgspec.Meta(description="unique within `source`: the event's position in the owner's feed")]
+    source: Annotated[str, msgspec.Meta(description="the owner's tasks, `/api/{user_id}/tasks`")]
+    type: ChangeType
+    subject: Annotated[str, msgspec.Meta(description="the task's id")]
+    time: datetime
+    datacontenttype: Literal["application/json"]
+    taskversion: Annotated[
+        int, msgspec.Meta(description="the task's version after the change (for a deletion: its last)")
+    ]
+    data: TaskOutput | DeletedTask
+
+    @classmethod
+    def of(cls, event: TaskEvent) -> "CloudEvent":
+        return cls(
+            specversion="1.0",
+            id=str(event.position),
+            source=f"/api/{quote(event.user_id, safe='')}/tasks",
+            type=TYPE_PREFIX + event.kind,  # type: ignore[arg-type]
+            subject=str(event.task_id),
+            time=event.time,
+            datacontenttype="application/json",
+            taskversion=event.version,
+            data=DeletedTask(event.task_id) if event.task is None else TaskOutput.of(event.task),
+        )
