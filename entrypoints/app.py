@@ -6,6 +6,7 @@ from litestar import Litestar
 
 from adapters.http.app import build_app
 from entrypoints.container import Container
+from entrypoints.retention import RetentionSchedule
 from entrypoints.settings import Settings
 
 
@@ -13,11 +14,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     container = Container(settings=settings)
     store = container.store()
+    retention = RetentionSchedule(container.events())
     return build_app(
         container.tasks(),
         cursors=container.page_cursors(),
-        on_startup=[store.open, _tune_garbage_collector],
-        on_shutdown=[store.close],
+        streams=container.streams(),
+        stream_heartbeat=settings.stream_heartbeat,
+        on_startup=[store.open, retention.start, _tune_garbage_collector],
+        on_shutdown=[retention.stop, store.close],
         max_body_bytes=settings.max_body_bytes,
         cors_origins=settings.cors_origins,
         access_log=settings.access_log,

@@ -14,6 +14,7 @@ from adapters.sql.secrets import stored_secret
 from adapters.sql.sqlalchemy_database import SqlAlchemyDatabase
 from adapters.sql.store import SqlTaskStore
 from application.events import TaskEvents
+from application.streams import EventStreams
 from application.tasks import TaskService
 from entrypoints.settings import Settings
 
@@ -54,4 +55,5 @@ class Container(containers.DeclarativeContainer):
     events = providers.Singleton(
         TaskEvents, log=store, retention=providers.Factory(timedelta, days=settings.provided.event_retention_days)
     )
+    streams = providers.Singleton(EventStreams, log=store, max_streams=settings.provided.max_streams)
     page_cursors = providers.Singleton(PageCursors, providers.Callable(cursor_secret, settings))

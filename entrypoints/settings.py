@@ -185,6 +185,9 @@ class Settings:
     max_streams: int = setting(
         "TODO_MAX_STREAMS", 2000, integer(1), "open event streams per worker process; beyond it, 503"
     )
+    stream_heartbeat: float = setting(
+        "TODO_STREAM_HEARTBEAT", 15.0, seconds(), "seconds of silence before an event stream sends a comment line"
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":

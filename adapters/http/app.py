@@ -8,6 +8,7 @@ from litestar.config.cors import CORSConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
+from adapters.http.connections import when_server_stops
 from adapters.http.cursors import PageCursors
 from adapters.http.edge import PathGuard
 from adapters.http.observability import RequestObservability, route_template, stdout_writer
@@ -15,6 +16,8 @@ from adapters.http.openapi import X_REQUEST_ID, finish_document
 from adapters.http.operations import OperationsController
 from adapters.http.problems import EXCEPTION_HANDLERS
 from adapters.http.routes import TaskController
+from adapters.http.streams import HEARTBEAT_SECONDS, EventStreamController
+from application.streams import EventStreams
 from application.tasks import TaskService
 
 # What a browser front end on another origin may send and read (when CORS is on).
@@ -52,18 +55,24 @@ def build_app(
     on_shutdown: Sequence[Callable[[], Awaitable[Any]]] = (),
     *,
     cursors: PageCursors,
+    streams: EventStreams,
+    stream_heartbeat: float = HEARTBEAT_SECONDS,
     max_body_bytes: int,
     cors_origins: Sequence[str] = (),
     access_log: bool = True,
 ) -> Litestar:
     app = Litestar(
-        route_handlers=[TaskController.bound_to(tasks, cursors=cursors), OperationsController.bound_to(tasks)],
+        route_handlers=[
+            TaskController.bound_to(tasks, cursors=cursors),
+            EventStreamController.bound_to(streams, stream_heartbeat),
+            OperationsController.bound_to(tasks),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=max_body_bytes,
         cors_config=cors_config(cors_origins),
         response_headers=[X_REQUEST_ID],
         on_startup=list(on_startup),
-        on_shutdown=list(on_shutdown),
+        on_shutdown=[streams.close, *on_shutdown],
         openapi_config=OpenAPIConfig(
             title="Todo task service",
             version="1.0.0",
@@ -73,6 +82,7 @@ def build_app(
         ),
         debug=False,
     )
+    when_server_stops(streams.close)
     finish_document(app.openapi_schema)
     # Outermost, around Litestar's own CORS and exception handling: app-level `middleware=` would miss
     # unknown routes, 405s and CORS preflights, which Litestar answers before any route's middleware runs.

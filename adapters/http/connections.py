@@ -39,6 +39,15 @@ class ConnectionLimits:
     body_timeout: float
 
 
+_when_stopping: list[Callable[[], object]] = []
+
+
+def when_server_stops(callback: Callable[[], object]) -> None:
+    """Call `callback` as soon as the server begins a graceful shutdown: long responses (event
+    streams) must end then, or the server would wait for them until its grace period runs out."""
+    _when_stopping.append(callback)
+
+
 class _Refused(Exception):
     """Raised in a parser callback to stop parsing; the answer is already written."""
 
@@ -162,6 +171,11 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         head.append(b"connection: close\r\n\r\n")
         self.transport.write(b"".join(head) + body)
         self._close_soon()
+
+    def shutdown(self) -> None:
+        while _when_stopping:
+            _when_stopping.pop()()
+        super().shutdown()
 
     # A body the answer no longer needs: not read any further.
 

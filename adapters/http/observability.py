@@ -95,12 +95,14 @@ class RequestObservability:
         header = (HEADER, sent)
         scope.setdefault("state", {})["request_id"] = request_id  # for handlers: `request.state.request_id`
         status = 0
-        gone = False  # the client left before the request was read whole: whatever was answered went nowhere
+        # The client left before any answer began (while its request was being read): whatever was
+        # answered went nowhere. A disconnect after that (a stream the client closed) keeps the status.
+        gone = False
 
         async def receive_noting_departure() -> ReceiveMessage:
             nonlocal gone
             message = await receive()
-            gone = gone or message["type"] == "http.disconnect"
+            gone = gone or (message["type"] == "http.disconnect" and not status)
             return message
 
         async def send_with_id(message: Message) -> None:

@@ -83,16 +83,23 @@ Serve = Callable[..., Server]
 
 @contextmanager
 def servers(log_dir: Path) -> Iterator[Serve]:
-    """A `serve(database_url, workers=1, cwd=None, wait=True)` function; stops what it started on exit."""
+    """A `serve(database_url, workers=1, cwd=None, wait=True, env=None)` function (`env`: TODO_*
+    settings for it); stops what it started on exit."""
     started: list[Server] = []
 
-    def serve(database_url: str | None, workers: int = 1, cwd: Path | None = None, wait: bool = True) -> Server:
+    def serve(
+        database_url: str | None,
+        workers: int = 1,
+        cwd: Path | None = None,
+        wait: bool = True,
+        env: dict[str, str] | None = None,
+    ) -> Server:
         port = free_port()
         log = log_dir / f"todo-serve-{port}.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
                 [str(TODO), "serve", "--port", str(port), "--workers", str(workers)],
-                env=todo_env(database_url),
+                env=todo_env(database_url) | (env or {}),
                 cwd=cwd or log_dir,
                 stdout=out,
                 stderr=subprocess.STDOUT,

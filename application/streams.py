@@ -1,0 +1,163 @@
+"""Live streams of owners' events: every stream in this process is fed by one poller.
+
+The poller asks the log, every `poll_interval`, for the last position of each owner someone is
+following (one query however many streams), and reads each owner's new events once for all of
+that owner's streams. Polling the log, rather than a notification channel, works from any worker
+or instance on the same database, and through a transaction-mode pooler, where LISTEN does not.
+"""
+
+import asyncio
+import logging
+
+from domain.errors import StoreUnavailable
+from domain.events import TaskEvent
+from domain.store import TaskEventLog
+from domain.task import parse_user_id
+
+log = logging.getLogger(__name__)
+
+BATCH = 500  # events read per query, catching up or polling
+
+
+class TooManyStreams(Exception):
+    """This process already serves as many streams as it may."""
+
+
+class StreamsClosed(Exception):
+    """The service is stopping: the stream ends, and the client resumes elsewhere from its last id."""
+
+
+class Subscription:
+    """One reader's place in its owner's feed; `position` is the last event it was given."""
+
+    def __init__(self, user_id: str, position: int) -> None:
+        self.user_id = user_id
+        self.position = position
+        self.closed = False  # by the service, which is stopping
+        self.ended = False  # by the reader
+        self._arrived: list[TaskEvent] = []
+        self._wake = asyncio.Event()
+
+    async def next_events(self, wait: float) -> list[TaskEvent]:
+        """The events after `position`, in order, as soon as there are any; [] after `wait` seconds
+        without one. Raises `StreamsClosed` when the service stops."""
+        if not self._arrived and not self.closed:
+            try:
+                async with asyncio.timeout(wait):
+                    await self._wake.wait()
+            except TimeoutError:
+                return []
+        if self.closed:
+            raise StreamsClosed
+        events = [event for event in self._arrived if event.position > self.position]
+        self._arrived.clear()
+        self._wake.clear()
+        if events:
+            self.position = events[-1].position
+        return events
+
+    def deliver(self, events: list[TaskEvent]) -> None:
+        self._arrived.extend(events)
+        self._wake.set()
+
+    def close(self) -> None:
+        self.closed = True
+        self._wake.set()
+
+
+class EventStreams:
+    def __init__(self, log: TaskEventLog, *, max_streams: int, poll_interval: float = 0.1) -> None:
+        self._log = log
+        self.max_streams = max_streams
+        self.poll_interval = poll_interval
+        self._streams: dict[str, set[Subscription]] = {}  # by owner
+        self._read_through: dict[str, int] = {}  # by owner: the last position the poller fetched
+        self._count = 0
+        self._closed = False
+        self._poller: asyncio.Task[None] | None = None
+
+    @property
+    def open_streams(self) -> int:
+        return self._count
+
+    async def subscribe(self, user_id: str, after: int) -> Subscription:
+        """A subscription to the owner's events after `after`, with those already committed waiting
+        in it. Raises `ChangesExpired` if some are no longer kept, `TooManyStreams` at the limit."""
+        owner = parse_user_id(user_id)
+        if self._closed:
+            raise StreamsClosed
+        if self._count >= self.max_streams:
+            raise TooManyStreams
+        subscription = Subscription(owner, after)
+        self._count += 1
+        try:
+            if owner not in self._read_through:
+                latest = await self._log.latest_positions([owner])
+                self._read_through.setdefault(owner, latest.get(owner, 0))
+            # Registered first, then caught up: what the poller reads from now on is delivered too,
+            # and what it read before is in the log for this catch-up (repeats are dropped by position).
+            self._streams.setdefault(owner, set()).add(subscription)
+            await self._catch_up(subscription, after)
+        except BaseException:
+            self.unsubscribe(subscription)
+            raise
+        self._start_polling()
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        """Forget the subscription (once: a second call does nothing)."""
+        if subscription.ended:
+            return
+        subscription.ended = True
+        self._count -= 1
+        streams = self._streams.get(subscription.user_id, set())
+        streams.discard(subscription)
+        if not streams:
+            self._streams.pop(subscription.user_id, None)
+            self._read_through.pop(subscription.user_id, None)
+
+    def close(self) -> None:
+        """End every stream (the service is stopping) and stop polling."""
+        self._closed = True
+        for streams in self._streams.values():
+            for subscription in streams:
+                subscription.close()
+        if self._poller is not None:
+            self._poller.cancel()
+
+    async def _catch_up(self, subscription: Subscription, after: int) -> None:
+        position = after
+        while True:
+            events = await self._log.changes(subscription.user_id, position, BATCH)
+            if events:
+                subscription.deliver(events)
+                position = events[-1].position
+            if len(events) < BATCH:
+                return
+
+    def _start_polling(self) -> None:
+        if self._poller is None or self._poller.done():
+            self._poller = asyncio.get_running_loop().create_task(self._poll())
+
+    async def _poll(self) -> None:
+        while self._streams and not self._closed:
+            await asyncio.sleep(self.poll_interval)
+            try:
+                await self._poll_once()
+            except StoreUnavailable as error:
+                log.warning("event streams could not read the log (retrying): %s", error)
+                await asyncio.sleep(1.0)
+            except Exception:  # the poller must outlive any one failure, or every stream goes quiet
+                log.exception("event streams: polling failed (retrying)")
+                await asyncio.sleep(1.0)
+
+    async def _poll_once(self) -> None:
+        latest = await self._log.latest_positions(list(self._streams))
+        for owner, position in latest.items():
+            while self._read_through.get(owner, position) < position:
+                events = await self._log.changes(owner, self._read_through[owner], BATCH)
+                if not events or owner not in self._streams:
+                    break
+                self._read_through[owner] = events[-1].position
+                for subscription in self._streams[owner]:
+                    subscription.deliver(events)

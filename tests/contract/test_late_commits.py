@@ -1,0 +1,63 @@
+"""No reader skips an event that commits late (Postgres, where concurrent transactions are real).
+
+A write holds its owner's feed row from the moment it takes a position until it commits, so a
+later write of that owner waits for it and takes the next position after it: a reader can never
+see position n+1 while n is uncommitted. Other owners' writes do not wait.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import psycopg
+import pytest
+
+from adapters.sql.psycopg_database import PsycopgDatabase
+from adapters.sql.store import SqlTaskStore
+from application.streams import EventStreams
+from domain.events import ChangeKind
+
+from .tasks import LATER, added, make_task
+
+pytestmark = [pytest.mark.anyio, pytest.mark.postgres]
+
+
+@pytest.fixture
+async def store(postgres_url: str) -> AsyncIterator[SqlTaskStore]:
+    opened = SqlTaskStore(PsycopgDatabase(postgres_url, pool_size=4, timeout=10.0), "postgresql")
+    await opened.open()
+    yield opened
+    await opened.close()
+
+
+async def test_a_write_that_commits_late_is_seen_before_every_write_after_it(
+    store: SqlTaskStore, postgres_url: str, owner: str, other: str
+) -> None:
+    held, later = await added(store, make_task(owner)), await added(store, make_task(owner))
+    await added(store, make_task(other))
+    streams = EventStreams(store, max_streams=10, poll_interval=0.02)
+    follower, neighbour = await streams.subscribe(owner, 2), await streams.subscribe(other, 1)
+
+    async with await psycopg.AsyncConnection.connect(postgres_url) as connection:
+        # Position 3 is taken here and stays uncommitted.
+        await connection.execute(
+            "UPDATE tasks SET title = 'held', version = version + 1 WHERE user_id = %s AND id = %s", (owner, held.id)
+        )
+        toggling = asyncio.create_task(store.toggle_completion(owner, later.id, LATER))
+        others = await store.toggle_completion(other, (await store.list(other))[0].id, LATER)
+        await asyncio.sleep(0.3)
+
+        assert not toggling.done()  # the owner's next write waits for the one holding position 3
+        assert await store.changes(owner, 2, 10) == []
+        assert await follower.next_events(0.1) == []
+        assert [e.version for e in await neighbour.next_events(1.0)] == [others.version if others else -1]
+        await connection.commit()
+
+    await asyncio.wait_for(toggling, 5)
+    seen = await follower.next_events(1.0)
+    seen += await follower.next_events(0.2) if len(seen) < 2 else []
+    assert [(e.position, e.task_id, e.kind) for e in seen] == [
+        (3, held.id, ChangeKind.UPDATED),
+        (4, later.id, ChangeKind.COMPLETED),
+    ]
+    assert [e.position for e in await store.changes(owner, 2, 10)] == [3, 4]
+    streams.close()

@@ -1,0 +1,130 @@
+"""The live event stream of the real `todo serve`: across workers, across a restart, and at its limits."""
+
+import asyncio
+import time
+from uuid import uuid4
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import Serve, Server
+from tests.e2e.sse import event_stream
+
+pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
+
+
+def owner() -> str:
+    return f"streamer-{uuid4()}"
+
+
+async def test_a_change_through_either_worker_reaches_every_stream_within_a_second(
+    two_worker_server: Server,
+) -> None:
+    user = owner()
+    url = f"{two_worker_server.base_url}/api/{user}/events"
+    async with httpx.AsyncClient() as client:
+        # Eight streams on a new connection each: with two workers, both hold some of them.
+        async with asyncio.TaskGroup() as group:
+            opened = [group.create_task(_open(client, url)) for _ in range(8)]
+        contexts = [task.result() for task in opened]
+        streams = [stream for _, stream in contexts]
+        try:
+            for n in range(4):
+                async with httpx.AsyncClient() as writer:  # a new connection: either worker
+                    sent = time.monotonic()
+                    created = await writer.post(
+                        f"{two_worker_server.base_url}/api/{user}/tasks", json={"title": f"t{n}"}
+                    )
+                    assert created.status_code == 201
+                for stream in streams:
+                    events = await stream.wait_for_events(n + 1, timeout=1.0)
+                    assert events[n].cloud_event["data"] == created.json()
+                assert time.monotonic() - sent < 1.0
+        finally:
+            for context, _ in contexts:
+                await context.__aexit__(None, None, None)
+    assert [[m.id for m in s.events] for s in streams] == [["1", "2", "3", "4"]] * 8
+
+
+async def _open(client: httpx.AsyncClient, url: str):  # type: ignore[no-untyped-def]
+    context = event_stream(httpx.AsyncClient(), url)
+    stream = await context.__aenter__()
+    assert stream.response.status_code == 200
+    assert stream.response.headers["content-type"].startswith("text/event-stream")
+    return context, stream
+
+
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def test_a_restart_resumed_with_last_event_id_loses_and_repeats_nothing(
+    serve: Serve, database: str, request: pytest.FixtureRequest, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    url = (
+        f"sqlite:///{tmp_path / 'tasks.sqlite3'}"
+        if database == "sqlite"
+        else request.getfixturevalue("empty_postgres_database")
+    )
+    user = owner()
+    first = serve(url)
+    async with (
+        httpx.AsyncClient(base_url=first.base_url) as client,
+        event_stream(client, f"/api/{user}/events") as stream,
+    ):
+        for n in range(3):
+            assert (await client.post(f"/api/{user}/tasks", json={"title": f"t{n}"})).status_code == 201
+        await stream.wait_for_events(3, timeout=2.0)
+        stopping = time.monotonic()
+        first.stop()
+        await asyncio.wait_for(_ended(stream), 2.0)
+    assert time.monotonic() - stopping < 5.0  # streams did not hold the shutdown to its grace period
+    assert "Finished server process" in first.output()
+    assert '"route":"/api/{user_id}/events","status":200' in first.output()
+    last_seen = stream.events[-1].id
+    assert [m.id for m in stream.events] == ["1", "2", "3"]
+
+    second = serve(url)
+    async with httpx.AsyncClient(base_url=second.base_url) as client:
+        made = await client.post(f"/api/{user}/tasks", json={"title": "while away"})
+        assert (await client.patch(f"/api/{user}/tasks/{made.json()['id']}/complete")).status_code == 200
+        async with event_stream(client, f"/api/{user}/events", **{"Last-Event-ID": str(last_seen)}) as resumed:
+            await resumed.wait_for_events(2, timeout=2.0)
+            await client.delete(f"/api/{user}/tasks/{made.json()['id']}")
+            events = await resumed.wait_for_events(3, timeout=2.0)
+    assert [(m.id, m.event) for m in events] == [
+        ("4", "com.todo.task.created"),
+        ("5", "com.todo.task.completed"),
+        ("6", "com.todo.task.deleted"),
+    ]
+    assert events[2].cloud_event["data"] == {"id": made.json()["id"], "deleted": True}
+
+
+async def _ended(stream) -> None:  # type: ignore[no-untyped-def]
+    while not stream.ended:
+        await asyncio.sleep(0.02)
+
+
+async def test_the_stream_answers_at_its_limits(serve: Serve, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    server = serve(
+        f"sqlite:///{tmp_path / 'tasks.sqlite3'}", env={"TODO_MAX_STREAMS": "2", "TODO_STREAM_HEARTBEAT": "0.3"}
+    )
+    user = owner()
+    async with httpx.AsyncClient(base_url=server.base_url) as client:
+        assert (await client.get(f"/api/{user}/events?after=abc")).status_code == 400
+        gone = await client.get(f"/api/{user}/events?after=7")
+        assert (gone.status_code, gone.headers["content-type"]) == (410, "application/problem+json")
+        async with (
+            event_stream(client, f"/api/{user}/events") as one,
+            event_stream(client, f"/api/{user}/events") as two,
+        ):
+            assert (one.response.status_code, two.response.status_code) == (200, 200)
+            assert one.response.headers["cache-control"] == "no-cache"
+            refused = await client.get(f"/api/{user}/events")
+            assert (refused.status_code, refused.headers["retry-after"]) == (503, "2")
+            assert refused.json()["status"] == 503
+            await asyncio.sleep(0.8)
+            assert [m.comment for m in one.messages if m.comment] == ["keep-alive"] * len(
+                [m for m in one.messages if m.comment]
+            )
+            assert len([m for m in one.messages if m.comment]) >= 2
+        await asyncio.sleep(0.2)
+        async with event_stream(client, f"/api/{user}/events") as again:  # the ended ones were counted out
+            assert again.response.status_code == 200
