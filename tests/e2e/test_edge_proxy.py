@@ -5,6 +5,7 @@ import shutil
 import socket
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import Serve, free_port
+from tests.e2e.sse import event_stream
 
 pytestmark = pytest.mark.e2e
 
@@ -91,3 +93,16 @@ def test_nginx_closes_a_slow_header_sender(proxy: str) -> None:
         except ConnectionResetError:
             pass
         assert time.monotonic() - started < 3
+
+
+@pytest.mark.anyio
+async def test_an_event_stream_passes_through_as_each_event_commits(proxy: str) -> None:
+    user = f"proxied-{uuid.uuid4().hex[:8]}"
+    async with httpx.AsyncClient(base_url=proxy) as client, event_stream(client, f"/api/{user}/events") as stream:
+        assert stream.response.status_code == 200
+        for n in range(3):
+            sent = time.monotonic()
+            created = await client.post(f"/api/{user}/tasks", json={"title": f"t{n}"})
+            events = await stream.wait_for_events(n + 1, timeout=1.0)
+            assert time.monotonic() - sent < 1.0  # not held in nginx's buffer
+            assert events[n].cloud_event["data"] == created.json()

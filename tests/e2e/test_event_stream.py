@@ -23,9 +23,10 @@ async def test_a_change_through_either_worker_reaches_every_stream_within_a_seco
     user = owner()
     url = f"{two_worker_server.base_url}/api/{user}/events"
     async with httpx.AsyncClient() as client:
-        # Eight streams on a new connection each: with two workers, both hold some of them.
+        # Sixteen streams on a new connection each: with two workers, both hold some of them
+        # (all sixteen on one worker: 1 run in 32,768).
         async with asyncio.TaskGroup() as group:
-            opened = [group.create_task(_open(client, url)) for _ in range(8)]
+            opened = [group.create_task(_open(client, url)) for _ in range(16)]
         contexts = [task.result() for task in opened]
         streams = [stream for _, stream in contexts]
         try:
@@ -43,7 +44,7 @@ async def test_a_change_through_either_worker_reaches_every_stream_within_a_seco
         finally:
             for context, _ in contexts:
                 await context.__aexit__(None, None, None)
-    assert [[m.id for m in s.events] for s in streams] == [["1", "2", "3", "4"]] * 8
+    assert [[m.id for m in s.events] for s in streams] == [["1", "2", "3", "4"]] * 16
 
 
 async def _open(client: httpx.AsyncClient, url: str):  # type: ignore[no-untyped-def]
