@@ -1,6 +1,7 @@
 """The live event stream of the real `todo serve`: across workers, across a restart, and at its limits."""
 
 import asyncio
+import contextlib
 import time
 from uuid import uuid4
 
@@ -22,37 +23,26 @@ async def test_a_change_through_either_worker_reaches_every_stream_within_a_seco
 ) -> None:
     user = owner()
     url = f"{two_worker_server.base_url}/api/{user}/events"
-    async with httpx.AsyncClient() as client:
-        # Sixteen streams on a new connection each: with two workers, both hold some of them
-        # (all sixteen on one worker: 1 run in 32,768).
-        async with asyncio.TaskGroup() as group:
-            opened = [group.create_task(_open(client, url)) for _ in range(16)]
-        contexts = [task.result() for task in opened]
-        streams = [stream for _, stream in contexts]
-        try:
-            for n in range(4):
-                async with httpx.AsyncClient() as writer:  # a new connection: either worker
-                    sent = time.monotonic()
-                    created = await writer.post(
-                        f"{two_worker_server.base_url}/api/{user}/tasks", json={"title": f"t{n}"}
-                    )
-                    assert created.status_code == 201
-                for stream in streams:
-                    events = await stream.wait_for_events(n + 1, timeout=1.0)
-                    assert events[n].cloud_event["data"] == created.json()
-                assert time.monotonic() - sent < 1.0
-        finally:
-            for context, _ in contexts:
-                await context.__aexit__(None, None, None)
+    async with contextlib.AsyncExitStack() as held:
+        # Sixteen streams, each on a connection of its own: with two workers, both hold some of
+        # them (all sixteen on one worker: 1 run in 32,768).
+        streams = []
+        for _ in range(16):
+            client = await held.enter_async_context(httpx.AsyncClient())
+            stream = await held.enter_async_context(event_stream(client, url))
+            assert stream.response.status_code == 200
+            assert stream.response.headers["content-type"].startswith("text/event-stream")
+            streams.append(stream)
+        for n in range(4):
+            async with httpx.AsyncClient() as writer:  # a new connection: either worker
+                sent = time.monotonic()
+                created = await writer.post(f"{two_worker_server.base_url}/api/{user}/tasks", json={"title": f"t{n}"})
+            assert created.status_code == 201
+            for stream in streams:
+                events = await stream.wait_for_events(n + 1, timeout=1.0)
+                assert events[n].cloud_event["data"] == created.json()
+            assert time.monotonic() - sent < 1.0
     assert [[m.id for m in s.events] for s in streams] == [["1", "2", "3", "4"]] * 16
-
-
-async def _open(client: httpx.AsyncClient, url: str):  # type: ignore[no-untyped-def]
-    context = event_stream(httpx.AsyncClient(), url)
-    stream = await context.__aenter__()
-    assert stream.response.status_code == 200
-    assert stream.response.headers["content-type"].startswith("text/event-stream")
-    return context, stream
 
 
 @pytest.mark.parametrize("database", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
