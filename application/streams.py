@@ -17,6 +17,7 @@ from domain.task import parse_user_id
 log = logging.getLogger(__name__)
 
 BATCH = 500  # events read per query, catching up or polling
+MAX_WAITING = 2000  # events one reader may have waiting before it reads the log itself
 
 
 class TooManyStreams(Exception):
@@ -28,20 +29,27 @@ class StreamsClosed(Exception):
 
 
 class Subscription:
-    """One reader's place in its owner's feed; `position` is the last event it was given."""
+    """One reader's place in its owner's feed; `position` is the last event it was given.
 
-    def __init__(self, user_id: str, position: int) -> None:
+    Events wait here, by position, until the reader takes them. A reader too slow to keep up (more
+    than MAX_WAITING waiting) is switched to reading the log itself from its position, a batch at a
+    time, so a slow client never makes the process hold an unbounded backlog.
+    """
+
+    def __init__(self, log: TaskEventLog, user_id: str, position: int) -> None:
+        self._log = log
         self.user_id = user_id
         self.position = position
         self.closed = False  # by the service, which is stopping
         self.ended = False  # by the reader
-        self._arrived: list[TaskEvent] = []
+        self._waiting: dict[int, TaskEvent] = {}
+        self._behind = False  # some events were not kept here: read them from the log
         self._wake = asyncio.Event()
 
     async def next_events(self, wait: float) -> list[TaskEvent]:
         """The events after `position`, in order, as soon as there are any; [] after `wait` seconds
         without one. Raises `StreamsClosed` when the service stops."""
-        if not self._arrived and not self.closed:
+        if not (self._waiting or self._behind or self.closed):
             try:
                 async with asyncio.timeout(wait):
                     await self._wake.wait()
@@ -49,16 +57,26 @@ class Subscription:
                 return []
         if self.closed:
             raise StreamsClosed
-        events = [event for event in self._arrived if event.position > self.position]
-        self._arrived.clear()
         self._wake.clear()
+        if self._behind:
+            self._behind = False  # what arrives from here on waits here again
+            self._waiting.clear()
+            events = await self._log.changes(self.user_id, self.position, BATCH)
+            self._behind = len(events) == BATCH
+        else:
+            events = [self._waiting[position] for position in sorted(self._waiting) if position > self.position]
+            self._waiting.clear()
         if events:
             self.position = events[-1].position
         return events
 
-    def deliver(self, events: list[TaskEvent]) -> None:
-        self._arrived.extend(events)
-        self._wake.set()
+    def deliver(self, events: list[TaskEvent], complete: bool = True) -> None:
+        """Events for this reader; `complete=False`: more follow them in the log."""
+        if not self._behind:
+            self._waiting.update((event.position, event) for event in events)
+            self._behind = not complete or len(self._waiting) > MAX_WAITING
+        if events:
+            self._wake.set()
 
     def close(self) -> None:
         self.closed = True
@@ -88,16 +106,17 @@ class EventStreams:
             raise StreamsClosed
         if self._count >= self.max_streams:
             raise TooManyStreams
-        subscription = Subscription(owner, after)
+        subscription = Subscription(self._log, owner, after)
         self._count += 1
         try:
             if owner not in self._read_through:
                 latest = await self._log.latest_positions([owner])
                 self._read_through.setdefault(owner, latest.get(owner, 0))
             # Registered first, then caught up: what the poller reads from now on is delivered too,
-            # and what it read before is in the log for this catch-up (repeats are dropped by position).
+            # and what it read before is in the log for this read (repeats are dropped by position).
             self._streams.setdefault(owner, set()).add(subscription)
-            await self._catch_up(subscription, after)
+            events = await self._log.changes(owner, after, BATCH)  # ChangesExpired: before the stream starts
+            subscription.deliver(events, complete=len(events) < BATCH)
         except BaseException:
             self.unsubscribe(subscription)
             raise
@@ -124,16 +143,6 @@ class EventStreams:
                 subscription.close()
         if self._poller is not None:
             self._poller.cancel()
-
-    async def _catch_up(self, subscription: Subscription, after: int) -> None:
-        position = after
-        while True:
-            events = await self._log.changes(subscription.user_id, position, BATCH)
-            if events:
-                subscription.deliver(events)
-                position = events[-1].position
-            if len(events) < BATCH:
-                return
 
     def _start_polling(self) -> None:
         if self._poller is None or self._poller.done():

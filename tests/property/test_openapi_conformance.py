@@ -88,7 +88,10 @@ CONFIG = schemathesis.Config.from_dict(
 )
 
 APP = create_app(Settings(database_url="memory://", access_log=False))
-schema = schemathesis.openapi.from_asgi("/docs/openapi.json", APP, config=CONFIG)
+# The live stream answers 200 with a body that never ends, which a generated call would wait on for
+# ever; what it answers before a stream starts is tested in tests/http/test_event_stream.py, the
+# stream in tests/e2e/test_event_stream.py.
+schema = schemathesis.openapi.from_asgi("/docs/openapi.json", APP, config=CONFIG).exclude(path="/api/{user_id}/events")
 
 
 def _sent(case: Case) -> str:

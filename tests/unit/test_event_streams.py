@@ -110,3 +110,19 @@ async def test_closing_ends_every_stream_and_refuses_new_ones(streams: EventStre
         await asyncio.wait_for(waiting, 1)
     with pytest.raises(StreamsClosed):
         await streams.subscribe("ann", 0)
+
+
+async def test_a_reader_far_behind_reads_the_log_itself_and_still_misses_nothing(
+    tasks: TaskService, store: InMemoryTaskStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("application.streams.MAX_WAITING", 5)
+    monkeypatch.setattr("application.streams.BATCH", 4)
+    for n in range(10):
+        await tasks.create("ann", TaskDraft(f"before {n}"))
+    streams = EventStreams(store, max_streams=5, poll_interval=POLL)
+    slow = await streams.subscribe("ann", 0)  # ten waiting, four read: it starts behind
+    for n in range(12):
+        await tasks.create("ann", TaskDraft(f"after {n}"))
+        await asyncio.sleep(POLL / 2)
+    seen = await positions(slow, 22)
+    assert seen == list(range(1, 23))
