@@ -1,6 +1,7 @@
 """A TaskStore kept in dicts: for fast tests, and for anyone who wants no database at all."""
 
 import builtins  # `list` names the store's listing method inside the class
+from bisect import bisect_right
 from collections.abc import Collection, Iterator
 from datetime import datetime
 from itertools import islice
@@ -11,6 +12,10 @@ from domain.errors import ChangesExpired, IdempotencyKeyReused
 from domain.events import FeedBounds, TaskEvent, change_kind
 from domain.query import FIRST_PAGE, SORT_ATTRIBUTES, TaskQuery
 from domain.task import IDEMPOTENCY_KEY_LIFETIME, Task, TaskContent, utc_now
+
+
+def _position(event: TaskEvent) -> int:
+    return event.position
 
 
 def _order(value: Any, task_id: UUID) -> tuple[Any, ...]:
@@ -147,4 +152,5 @@ class InMemoryTaskStore:
         return len(gone)
 
     def _events_after(self, user_id: str, after: int) -> Iterator[TaskEvent]:
-        return (e for e in self._events.get(user_id, []) if e.position > after)
+        events = self._events.get(user_id, [])
+        return iter(events[bisect_right(events, after, key=_position) :])  # kept in position order
