@@ -15,6 +15,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     store = container.store()
     return build_app(
         container.tasks(),
+        events=container.events(),
         cursors=container.page_cursors(),
         on_startup=[store.open, _tune_garbage_collector],
         on_shutdown=[store.close],

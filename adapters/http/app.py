@@ -1,4 +1,4 @@
-"""Builds the Litestar application around a TaskService; knows nothing of which store is behind it."""
+"""Builds the Litestar application around a TaskService and its TaskEvents; knows nothing of which store is behind it."""
 
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -10,11 +10,13 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from adapters.http.cursors import PageCursors
 from adapters.http.edge import PathGuard
+from adapters.http.feeds import TaskEventsController
 from adapters.http.observability import RequestObservability, route_template, stdout_writer
 from adapters.http.openapi import X_REQUEST_ID, finish_document
 from adapters.http.operations import OperationsController
 from adapters.http.problems import EXCEPTION_HANDLERS
 from adapters.http.routes import TaskController
+from application.events import TaskEvents
 from application.tasks import TaskService
 
 # What a browser front end on another origin may send and read (when CORS is on).
@@ -51,13 +53,18 @@ def build_app(
     on_startup: Sequence[Callable[[], Awaitable[Any]]] = (),
     on_shutdown: Sequence[Callable[[], Awaitable[Any]]] = (),
     *,
+    events: TaskEvents,
     cursors: PageCursors,
     max_body_bytes: int,
     cors_origins: Sequence[str] = (),
     access_log: bool = True,
 ) -> Litestar:
     app = Litestar(
-        route_handlers=[TaskController.bound_to(tasks, cursors=cursors), OperationsController.bound_to(tasks)],
+        route_handlers=[
+            TaskController.bound_to(tasks, cursors=cursors),
+            TaskEventsController.bound_to(events),
+            OperationsController.bound_to(tasks),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=max_body_bytes,
         cors_config=cors_config(cors_origins),
