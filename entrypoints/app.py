@@ -17,6 +17,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     retention = RetentionSchedule(container.events())
     return build_app(
         container.tasks(),
+        events=container.events(),
         cursors=container.page_cursors(),
         streams=container.streams(),
         stream_heartbeat=settings.stream_heartbeat,

@@ -1,4 +1,4 @@
-"""Builds the Litestar application around a TaskService; knows nothing of which store is behind it."""
+"""Builds the Litestar application around a TaskService and its TaskEvents; knows nothing of which store is behind it."""
 
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -11,12 +11,14 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from adapters.http.connections import when_server_stops
 from adapters.http.cursors import PageCursors
 from adapters.http.edge import PathGuard
+from adapters.http.feeds import TaskEventsController
 from adapters.http.observability import RequestObservability, route_template, stdout_writer
 from adapters.http.openapi import X_REQUEST_ID, finish_document
 from adapters.http.operations import OperationsController
 from adapters.http.problems import EXCEPTION_HANDLERS
 from adapters.http.routes import TaskController
 from adapters.http.streams import HEARTBEAT_SECONDS, EventStreamController
+from application.events import TaskEvents
 from application.streams import EventStreams
 from application.tasks import TaskService
 
@@ -54,6 +56,7 @@ def build_app(
     on_startup: Sequence[Callable[[], Awaitable[Any]]] = (),
     on_shutdown: Sequence[Callable[[], Awaitable[Any]]] = (),
     *,
+    events: TaskEvents,
     cursors: PageCursors,
     streams: EventStreams,
     stream_heartbeat: float = HEARTBEAT_SECONDS,
@@ -64,6 +67,7 @@ def build_app(
     app = Litestar(
         route_handlers=[
             TaskController.bound_to(tasks, cursors=cursors),
+            TaskEventsController.bound_to(events),
             EventStreamController.bound_to(streams, stream_heartbeat),
             OperationsController.bound_to(tasks),
         ],

@@ -13,6 +13,7 @@ from litestar.types import ExceptionHandlersMap, HTTPResponseBodyEvent, HTTPResp
 
 from adapters.http.nesting import MAX_JSON_DEPTH, TooDeeplyNested
 from domain.errors import (
+    ChangesExpired,
     EditConflict,
     FieldError,
     IdempotencyKeyReused,
@@ -54,6 +55,11 @@ class Problem(msgspec.Struct):
 
 UNEXPECTED_DETAIL = "The service failed to handle this request. It has been logged."
 INVALID_INPUT_DETAIL = "The request breaks the rules of a task or its owner; see `errors`."
+CHANGES_EXPIRED_DETAIL = (
+    "Some changes after `after` are no longer kept, or this feed did not hand out that token. Start again "
+    "without `after`: the events kept, applied in order from nothing, give the owner's tasks as they are "
+    "(or read the task list again and apply them to it)."
+)
 
 
 def problem_messages(
@@ -78,6 +84,10 @@ def problem(
 
 def _task_not_found(_: Request[Any, Any, Any], __: TaskNotFound) -> Response[Problem]:
     return problem(404, "No such task for this user.")
+
+
+def _changes_expired(_: Request[Any, Any, Any], __: ChangesExpired) -> Response[Problem]:
+    return problem(410, CHANGES_EXPIRED_DETAIL)
 
 
 def _invalid_input(_: Request[Any, Any, Any], error: InvalidInput) -> Response[Problem]:
@@ -151,6 +161,7 @@ def _unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[P
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     TaskNotFound: _task_not_found,
+    ChangesExpired: _changes_expired,
     InvalidInput: _invalid_input,
     VersionMismatch: _version_mismatch,
     EditConflict: _edit_conflict,

@@ -9,9 +9,13 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from dependency_injector import providers
 from litestar.testing import TestClient
 
+from application.events import TaskEvents
+from domain.store import TaskEventLog
 from entrypoints.app import create_app
+from entrypoints.container import Container
 from entrypoints.settings import Settings
 
 LEAKS = ("Traceback", "sqlalchemy", "psycopg", "SELECT")
@@ -54,3 +58,18 @@ def user() -> str:
 @pytest.fixture
 def other_user() -> str:
     return f"other-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def client_and_store(request: pytest.FixtureRequest) -> Iterator[tuple[TestClient, TaskEventLog]]:
+    """The app on each kind of store, and the store it serves from: for a test that must reach behind
+    the API, such as one that runs retention (`prune_events`) on its owner's feed."""
+    url = "memory://" if request.param == "memory" else request.getfixturevalue(f"{request.param}_url")
+    served: list[TaskEventLog] = []
+
+    def events(log: TaskEventLog) -> TaskEvents:
+        served.append(log)
+        return TaskEvents(log)
+
+    with Container.events.override(providers.Singleton(events, log=Container.store)), open_client(url) as client:
+        yield client, served[0]

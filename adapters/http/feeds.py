@@ -1,0 +1,130 @@
+"""The event routes: a task's history, and the owner's changes since a token, as CloudEvents.
+
+Positions go out as text (the history's `cursor`, the feed's `next`) and come back as query
+parameters; one that is not a position this service hands out is a bad query parameter (400), as a
+bad page cursor of the task list is.
+"""
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Self
+from urllib.parse import quote, urlencode
+
+from litestar import Controller, Request, get
+from litestar.exceptions import ValidationException
+from litestar.params import FromPath, KwargDefinition, QueryParameter
+
+from adapters.http.answers import JSONAnswer
+from adapters.http.cloudevents import CloudEvent
+from adapters.http.openapi import problem_responses
+from application.events import TaskEvents
+from domain.errors import InvalidInput
+from domain.events import TaskEvent, parse_position
+from domain.query import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+
+BAD_POSITION = "A query parameter has the wrong type or range, or names a position this service did not hand out."
+
+HISTORY_PROBLEMS = problem_responses(
+    400,
+    404,
+    422,
+    500,
+    503,
+    descriptions={
+        400: BAD_POSITION,
+        404: "No such task for this user (a deleted task still has its history); "
+        "a task of another user answers exactly the same.",
+        422: "The user id breaks its rules; `errors` names it.",
+    },
+)
+CHANGES_PROBLEMS = problem_responses(
+    400,
+    410,
+    422,
+    500,
+    503,
+    descriptions={
+        400: BAD_POSITION,
+        410: "Some changes after `after` are no longer kept, or `after` was not handed out by this feed: "
+        "start again without `after`.",
+        422: "The user id breaks its rules; `errors` names it.",
+    },
+)
+
+Limit = Annotated[int, QueryParameter(description="page size", ge=1, le=MAX_PAGE_SIZE)]
+
+
+@dataclass
+class ChangesOutput:
+    events: Annotated[list[CloudEvent], KwargDefinition(description="the owner's changes after `after`, oldest first")]
+    next: Annotated[
+        str,
+        KwargDefinition(description="an opaque token: send it as `after` next time, even when `events` is empty"),
+    ]
+
+
+def _cloud_events(events: list[TaskEvent]) -> list[CloudEvent]:
+    return [CloudEvent.of(event) for event in events]
+
+
+def _position(name: str, raw: str | None) -> str | None:
+    """The position the client sent back, refused as a bad query parameter when it is not one."""
+    if raw is not None:
+        try:
+            parse_position(raw, name)
+        except InvalidInput as error:
+            problems = [{"key": e.field, "message": e.message} for e in error.errors]
+            raise ValidationException(f"{name} {error.errors[0].message}", extra=problems) from None
+    return raw
+
+
+class TaskEventsController(Controller):
+    """Routes that call one TaskEvents, handed to them once when the app is built (`bound_to`), as
+    `TaskServiceController` is."""
+
+    path = "/api/{user_id:str}"
+    tags = ("events",)
+    events: TaskEvents
+
+    @classmethod
+    def bound_to(cls, events: TaskEvents) -> type[Self]:
+        return type(cls.__name__, (cls,), {"events": events})
+
+    @get(
+        "/tasks/{task_id:str}/history",
+        responses=HISTORY_PROBLEMS,
+        summary="A task's changes, oldest first, as CloudEvents, a page at a time",
+    )
+    async def task_history(
+        self,
+        request: Request[Any, Any, Any],
+        user_id: FromPath[str],
+        task_id: FromPath[str],
+        limit: Limit = DEFAULT_PAGE_SIZE,
+        cursor: Annotated[
+            str | None, QueryParameter(description='from the previous page\'s `Link: rel="next"`')
+        ] = None,
+    ) -> JSONAnswer[list[CloudEvent]]:
+        page = await self.events.history(user_id, task_id, cursor=_position("cursor", cursor), limit=limit)
+        headers = {}
+        if page.next is not None:
+            others = [(name, value) for name, value in request.query_params.multi_items() if name != "cursor"]
+            following = urlencode([*others, ("cursor", str(page.next))])
+            headers["Link"] = f'<{quote(request.url.path)}?{following}>; rel="next"'
+        return JSONAnswer(_cloud_events(page.events), headers=headers)
+
+    @get(
+        "/changes",
+        responses=CHANGES_PROBLEMS,
+        summary="The owner's changes after a token, in commit order, as CloudEvents",
+    )
+    async def changes(
+        self,
+        user_id: FromPath[str],
+        after: Annotated[
+            str | None,
+            QueryParameter(description="the `next` of the previous answer; leave out to start from the beginning"),
+        ] = None,
+        limit: Limit = DEFAULT_PAGE_SIZE,
+    ) -> JSONAnswer[ChangesOutput]:
+        changes = await self.events.changes(user_id, after=_position("after", after), limit=limit)
+        return JSONAnswer(ChangesOutput(_cloud_events(changes.events), str(changes.next)))
