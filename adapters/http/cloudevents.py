@@ -1,13 +1,19 @@
 """Task events as CloudEvents 1.0 in JSON (structured mode), so a broker, a webhook consumer or Dapr
 takes them unchanged. `data` is the task as the REST API shows it after the change; for a deletion,
-its id and `deleted: true`."""
+its id and `deleted: true`.
 
+A dataclass, not a msgspec Struct: msgspec cannot describe a union of two untagged Structs (`data`)
+for the OpenAPI document, and it encodes a dataclass just as fast.
+"""
+
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
 from urllib.parse import quote
 from uuid import UUID
 
 import msgspec
+from litestar.params import KwargDefinition
 
 from adapters.http.schemas import TaskOutput
 from domain.events import TaskEvent
@@ -24,21 +30,25 @@ ChangeType = Literal[
 
 class DeletedTask(msgspec.Struct):
     id: UUID
-    deleted: Literal[True] = True
+    deleted: Literal[True]  # required, so that no task matches this side of `data`'s `oneOf`
 
 
-class CloudEvent(msgspec.Struct):
+@dataclass(slots=True)
+class CloudEvent:
     specversion: Literal["1.0"]
-    id: Annotated[str, msgspec.Meta(description="unique within `source`: the event's position in the owner's feed")]
-    source: Annotated[str, msgspec.Meta(description="the owner's tasks, `/api/{user_id}/tasks`")]
+    id: Annotated[str, KwargDefinition(description="unique within `source`: the event's position in the owner's feed")]
+    source: Annotated[str, KwargDefinition(description="the owner's tasks, `/api/{user_id}/tasks`")]
     type: ChangeType
-    subject: Annotated[str, msgspec.Meta(description="the task's id")]
+    subject: Annotated[str, KwargDefinition(description="the task's id")]
     time: datetime
     datacontenttype: Literal["application/json"]
     taskversion: Annotated[
-        int, msgspec.Meta(description="the task's version after the change (for a deletion: its last)")
+        int, KwargDefinition(description="the task's version after the change (for a deletion: its last)")
     ]
-    data: TaskOutput | DeletedTask
+    data: Annotated[
+        TaskOutput | DeletedTask,
+        KwargDefinition(description="the task as `GET` answers it after the change; for a deletion, its id"),
+    ]
 
     @classmethod
     def of(cls, event: TaskEvent) -> "CloudEvent":
@@ -51,5 +61,5 @@ class CloudEvent(msgspec.Struct):
             time=event.time,
             datacontenttype="application/json",
             taskversion=event.version,
-            data=DeletedTask(event.task_id) if event.task is None else TaskOutput.of(event.task),
+            data=DeletedTask(event.task_id, True) if event.task is None else TaskOutput.of(event.task),
         )

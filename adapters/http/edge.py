@@ -3,6 +3,9 @@
 - A user id that is not UTF-8 once percent-decoded: the server decodes `%FF` and `%C0%C1` to U+FFFD,
   so such paths would all name the same owner as a real `%EF%BF%BD`. They are a 400, checked on the
   path as the client sent it (`raw_path`). (A task id that is not UTF-8 names no task: 404.)
+- A user id holding `%2F`: the server decodes it before routing, and the router then folds the
+  empty segment it leaves (`/api/a%2F/tasks` would reach the tasks of `a`). No route has such an
+  owner: 404, as the README promises.
 - The user ids `.` and `..`: every URL resolver (RFC 3986, and browsers even for `%2E%2E`) removes
   such a segment, so the `Location` and `Link` of their tasks would lead elsewhere. They are a 422.
 """
@@ -19,6 +22,7 @@ OWNER_PREFIX = "/api/"
 DOT_SEGMENTS = (".", "..")
 
 
+_NO_ROUTE = problem_messages(404, "Not Found")  # as the router answers a path it has no route for
 _NOT_UTF8 = problem_messages(400, "The user id in the path is not valid UTF-8 once percent-decoded.")
 _DOT_OWNER = problem_messages(
     422,
@@ -47,7 +51,9 @@ class PathGuard:
         if scope["type"] == ScopeType.HTTP and scope["path"].startswith(OWNER_PREFIX):
             refusal = None
             raw_owner = (scope.get("raw_path") or b"")[len(OWNER_PREFIX) :].partition(b"/")[0]
-            if b"%" in raw_owner and not _is_utf8(raw_owner):
+            if b"%" in raw_owner and b"%2f" in raw_owner.lower():
+                refusal = _NO_ROUTE
+            elif b"%" in raw_owner and not _is_utf8(raw_owner):
                 refusal = _NOT_UTF8
             elif scope["path"][len(OWNER_PREFIX) :].partition("/")[0] in DOT_SEGMENTS:
                 refusal = _DOT_OWNER

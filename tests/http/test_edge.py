@@ -91,6 +91,24 @@ def test_a_user_id_that_is_not_utf8_is_a_400_and_touches_nothing(
     assert mine["user_id"] == f"\ufffd{user}"
 
 
+@pytest.mark.parametrize("escaped", ["{user}%2F", "%2F{user}", "{user}%2f%2F", "%2F%2F{user}"])
+def test_a_slash_in_a_user_id_finds_no_route_and_never_reaches_the_owner_without_it(
+    store_client: TestClient, user: str, escaped: str
+) -> None:
+    mine = store_client.post(f"/api/{user}/tasks", json={"title": "mine"}).json()
+    owner = escaped.format(user=user)
+
+    for response in (
+        store_client.post(f"/api/{owner}/tasks", json={"title": "theirs"}),
+        store_client.get(f"/api/{owner}/tasks"),
+        store_client.get(f"/api/{owner}/tasks/{mine['id']}"),
+        store_client.delete(f"/api/{owner}/tasks/{mine['id']}"),
+    ):
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/problem+json"
+    assert store_client.get(f"/api/{user}/tasks").json() == [mine]
+
+
 @pytest.mark.parametrize("owner", ["%2E", "%2E%2E", "%2e%2E", ".%2E"])
 def test_dot_segment_user_ids_are_refused_with_422(client: TestClient, owner: str) -> None:
     created = client.post(f"/api/{owner}/tasks", json={"title": "lost"})
