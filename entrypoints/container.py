@@ -11,7 +11,7 @@ from adapters.http.cursors import PageCursors
 from adapters.memory import InMemoryTaskStore
 from adapters.sql.psycopg_database import PsycopgDatabase
 from adapters.sql.secrets import stored_secret
-from adapters.sql.sqlalchemy_database import SqlAlchemyDatabase
+from adapters.sql.sqlite_database import SqliteDatabase
 from adapters.sql.store import SqlTaskStore
 from application.events import TaskEvents
 from application.streams import EventStreams
@@ -36,7 +36,7 @@ class Container(containers.DeclarativeContainer):
         settings.provided.store_kind,
         memory=providers.Singleton(InMemoryTaskStore),
         sqlite=providers.Singleton(
-            SqlTaskStore, providers.Singleton(SqlAlchemyDatabase, settings.provided.sqlalchemy_url), dialect="sqlite"
+            SqlTaskStore, providers.Singleton(SqliteDatabase, settings.provided.sqlite_path), dialect="sqlite"
         ),
         postgres=providers.Singleton(
             SqlTaskStore,

@@ -225,6 +225,11 @@ class Settings:
         return STORE_KINDS[scheme]
 
     @property
+    def sqlite_path(self) -> str:
+        """The SQLite file `DATABASE_URL` names (`sqlite:///relative.db`, `sqlite:////absolute.db`)."""
+        return self.database_url.removeprefix("sqlite:///")
+
+    @property
     def sqlalchemy_url(self) -> str:
         """The URL for SQLAlchemy (migrations, SQLite): Postgres always through psycopg 3."""
         if self.store_kind != "postgres":

@@ -7,6 +7,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Integer,
     String,
@@ -207,10 +208,12 @@ FEED_OWNERS = (
 @cache
 def latest_positions(dialect: str) -> Select[Any]:
     """The last positions of the owners in the list `owners`."""
-    if dialect == "postgresql":  # one array parameter, as the statement is compiled once
+    # One parameter holding the list (an array; on SQLite, JSON), as the statement is compiled once.
+    if dialect == "postgresql":
         named = event_owners.c.user_id == any_(bindparam("owners", type_=postgresql.ARRAY(String())))
     else:
-        named = event_owners.c.user_id.in_(bindparam("owners", expanding=True))
+        owners = func.json_each(bindparam("owners", type_=JSON())).table_valued("value")
+        named = event_owners.c.user_id.in_(select(owners.c.value))
     return select(event_owners.c.user_id, event_owners.c.last_position).where(named)
 
 

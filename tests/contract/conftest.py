@@ -5,7 +5,7 @@ import pytest
 
 from adapters.memory import InMemoryTaskStore
 from adapters.sql.psycopg_database import PsycopgDatabase
-from adapters.sql.sqlalchemy_database import SqlAlchemyDatabase
+from adapters.sql.sqlite_database import SqliteDatabase
 from adapters.sql.store import SqlTaskStore
 
 Store = InMemoryTaskStore | SqlTaskStore
@@ -23,7 +23,7 @@ def make_store(request: pytest.FixtureRequest) -> Callable[[], Store]:
         return InMemoryTaskStore
     if request.param == "sqlite":
         sqlite_url = request.getfixturevalue("sqlite_url")
-        return lambda: SqlTaskStore(SqlAlchemyDatabase(sqlite_url), "sqlite")
+        return lambda: SqlTaskStore(SqliteDatabase(sqlite_url.removeprefix("sqlite:///")), "sqlite")
     postgres_url = request.getfixturevalue("postgres_url")
     return lambda: SqlTaskStore(PsycopgDatabase(postgres_url, pool_size=4, timeout=5.0), "postgresql")
 

@@ -1,0 +1,251 @@
+"""Runs statements on an SQLite file with Python's sqlite3: reads on the event loop, writes committed
+together by one writer thread.
+
+SQLAlchemy builds and compiles each statement once; its bind and result processors (the same ones
+its engine would use, so the file stays what the schema and the migrations made it) convert values.
+
+- Reads run on the event loop's own thread, on a connection of their own: in WAL mode a read never
+  waits for the writer, and a read from a warm cache costs less than handing it to a thread.
+- Writes go to one writer thread. It takes every write waiting, runs them in one transaction, each
+  in a savepoint of its own (a write that fails is undone alone), and commits once: one fsync for
+  all of them (group commit). Each request is answered only after the commit that holds its write,
+  so an answer always means the write is on disk, at the durability `synchronous` states.
+- Several processes on one file (`--workers`) share SQLite's write lock: the writer waits for it up
+  to the busy timeout. Within a process no request ever waits on that lock.
+- A store that cannot answer (a locked, missing, unreadable or full file) is `StoreUnavailable`.
+"""
+
+import asyncio
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.sql import ClauseElement, Executable, Select, TextClause
+from sqlalchemy.sql.compiler import SQLCompiler
+
+from adapters.sql.store import Row
+from domain.errors import StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+_dialect = sqlite_dialect.dialect()
+Processor = Callable[[Any], Any] | None
+
+BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another process's write lock
+MAX_BATCH = 256  # writes committed together at most
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    sql: str
+    names: tuple[str, ...]  # the parameters, in the order of the statement's placeholders
+    defaults: dict[str, Any]
+    binds: Mapping[str, Processor]
+    results: tuple[Processor, ...]
+    is_read: bool
+
+    def arguments(self, params: dict[str, Any]) -> tuple[Any, ...]:
+        values = self.defaults | params
+        return tuple(
+            value if (bind := self.binds[name]) is None or value is None else bind(value)
+            for name in self.names
+            for value in (values[name],)
+        )
+
+    def rows(self, cursor: sqlite3.Cursor) -> list[Row]:
+        results = self.results
+        if not any(results):
+            return cursor.fetchall()
+        return [
+            tuple(value if convert is None else convert(value) for convert, value in zip(results, row, strict=True))
+            for row in cursor.fetchall()
+        ]
+
+
+def _compile(statement: Executable) -> _Compiled:
+    assert isinstance(statement, ClauseElement)  # every statement the store runs is one
+    compiled = statement.compile(dialect=_dialect)
+    assert isinstance(compiled, SQLCompiler)
+    binds = {name: bind.type.dialect_impl(_dialect).bind_processor(_dialect) for name, bind in compiled.binds.items()}
+    columns = getattr(statement, "exported_columns", ())
+    results = tuple(column.type.dialect_impl(_dialect).result_processor(_dialect, None) for column in columns)
+    is_read = isinstance(statement, Select) or (
+        isinstance(statement, TextClause) and statement.text.lstrip()[:6].upper() == "SELECT"
+    )
+    return _Compiled(
+        str(compiled),
+        tuple(compiled.positiontup or ()),
+        dict(compiled.construct_params(_check=False)),
+        binds,
+        results,
+        is_read,
+    )
+
+
+def _connect(path: str, synchronous: str) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    connection.execute(f"PRAGMA synchronous={synchronous}")
+    return connection
+
+
+Work = Callable[[sqlite3.Connection], Any]
+
+
+@dataclass(slots=True)
+class _Write:
+    work: Work
+    future: asyncio.Future[Any]
+
+
+class SqliteDatabase:
+    def __init__(self, path: str, *, synchronous: str = "FULL") -> None:
+        self.path = path
+        self.synchronous = synchronous
+        self._compiled: dict[Executable, _Compiled] = {}
+        self._reader: sqlite3.Connection | None = None
+        self._writes: queue.SimpleQueue[_Write | None] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+
+    async def open(self) -> None:
+        # Connections are made when first needed: a file that cannot be opened yet makes requests
+        # answer 503 (and /ready too), as a database that is down does, instead of failing start-up.
+        loop = asyncio.get_running_loop()
+        self._writer = threading.Thread(target=self._write_batches, args=(loop,), name="sqlite-writer", daemon=True)
+        self._writer.start()
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            self._writes.put(None)
+            await asyncio.to_thread(self._writer.join)
+            self._writer = None
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    async def fetch_all(self, statement: Executable, params: dict[str, Any]) -> list[Row]:
+        compiled = self._compiled_of(statement)
+        if compiled.is_read:
+            return self._read(compiled, params)
+        rows: list[Row] = await self._write(
+            lambda connection: compiled.rows(connection.execute(compiled.sql, compiled.arguments(params)))
+        )
+        return rows
+
+    async def fetch_one(self, statement: Executable, params: dict[str, Any]) -> Row | None:
+        rows = await self.fetch_all(statement, params)
+        return rows[0] if rows else None
+
+    async def execute(self, statement: Executable, params: dict[str, Any]) -> None:
+        compiled = self._compiled_of(statement)
+        await self._write(lambda connection: connection.execute(compiled.sql, compiled.arguments(params)))
+
+    async def fetch_one_after(self, steps: Sequence[tuple[Executable, dict[str, Any]]]) -> Row | None:
+        prepared = [(self._compiled_of(statement), params) for statement, params in steps]
+
+        def in_order(connection: sqlite3.Connection) -> Row | None:
+            for compiled, params in prepared:
+                cursor = connection.execute(compiled.sql, compiled.arguments(params))
+            rows = compiled.rows(cursor)
+            return rows[0] if rows else None
+
+        row: Row | None = await self._write(in_order)
+        return row
+
+    def _compiled_of(self, statement: Executable) -> _Compiled:
+        if (compiled := self._compiled.get(statement)) is None:
+            compiled = self._compiled[statement] = _compile(statement)
+        return compiled
+
+    def _read(self, compiled: _Compiled, params: dict[str, Any]) -> list[Row]:
+        try:
+            if self._reader is None:
+                self._reader = _connect(self.path, self.synchronous)
+            return compiled.rows(self._reader.execute(compiled.sql, compiled.arguments(params)))
+        except sqlite3.Error as error:
+            raise _unavailable(error) from error
+
+    async def _write(self, work: Work) -> Any:
+        if self._writer is None:
+            raise StoreUnavailable("the SQLite store is not open")
+        future = asyncio.get_running_loop().create_future()
+        self._writes.put(_Write(work, future))
+        return await future
+
+    # The writer thread
+
+    def _write_batches(self, loop: asyncio.AbstractEventLoop) -> None:
+        connection: sqlite3.Connection | None = None
+        while (batch := self._next_batch()) is not None:
+            try:
+                if connection is None:
+                    connection = _connect(self.path, self.synchronous)
+                outcomes = _committed(connection, batch)
+            except sqlite3.Error as error:  # the file cannot be opened
+                outcomes = [(None, _unavailable(error))] * len(batch)
+            loop.call_soon_threadsafe(_answer, batch, outcomes)
+        if connection is not None:
+            connection.close()
+
+    def _next_batch(self) -> list[_Write] | None:
+        """Every write waiting (at least one, waited for), or None when the store is closing."""
+        if (first := self._writes.get()) is None:
+            return None
+        batch = [first]
+        while len(batch) < MAX_BATCH:
+            try:
+                following = self._writes.get_nowait()
+            except queue.Empty:
+                break
+            if following is None:
+                self._writes.put(None)  # stop after this batch
+                break
+            batch.append(following)
+        return batch
+
+
+def _committed(connection: sqlite3.Connection, batch: list[_Write]) -> list[tuple[Any, BaseException | None]]:
+    """Run the batch in one transaction, each write in a savepoint; what each gave, once committed."""
+    outcomes: list[tuple[Any, BaseException | None]] = []
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        for write in batch:
+            connection.execute("SAVEPOINT write")
+            try:
+                outcomes.append((write.work(connection), None))
+            except sqlite3.Error as error:
+                connection.execute("ROLLBACK TO write")
+                outcomes.append((None, _unavailable(error)))
+            connection.execute("RELEASE write")
+        connection.execute("COMMIT")
+    except sqlite3.Error as error:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        return [(None, _unavailable(error))] * len(batch)
+    return outcomes
+
+
+def _unavailable(error: sqlite3.Error) -> BaseException:
+    # A locked, read-only, corrupt or full file: the store cannot take the write now. Anything
+    # else (a constraint, a misuse) is a bug, and stays what it is.
+    if isinstance(error, sqlite3.OperationalError | sqlite3.DatabaseError) and not isinstance(
+        error, sqlite3.IntegrityError | sqlite3.ProgrammingError
+    ):
+        return StoreUnavailable(str(error))
+    return error
+
+
+def _answer(batch: list[_Write], outcomes: list[tuple[Any, BaseException | None]]) -> None:
+    for write, (result, error) in zip(batch, outcomes, strict=True):
+        if write.future.done():  # the request was cancelled; its write is committed all the same
+            continue
+        if error is None:
+            write.future.set_result(result)
+        else:
+            write.future.set_exception(error)
