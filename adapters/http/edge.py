@@ -18,6 +18,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from adapters.http.problems import INVALID_INPUT_DETAIL, problem_messages
 from domain.errors import FieldError
 
+HTTP = ScopeType.HTTP
 OWNER_PREFIX = "/api/"
 DOT_SEGMENTS = (".", "..")
 
@@ -48,14 +49,19 @@ class PathGuard:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == ScopeType.HTTP and scope["path"].startswith(OWNER_PREFIX):
+        if scope["type"] != HTTP:
+            await self.app(scope, receive, send)
+            return
+        raw_path, path = scope.get("raw_path") or b"", scope["path"]
+        # The cheap tests first: a path without an escape or a segment that starts with a dot passes.
+        if (b"%" in raw_path or "/." in path) and path.startswith(OWNER_PREFIX):
             refusal = None
-            raw_owner = (scope.get("raw_path") or b"")[len(OWNER_PREFIX) :].partition(b"/")[0]
+            raw_owner = raw_path[len(OWNER_PREFIX) :].partition(b"/")[0]
             if b"%" in raw_owner and b"%2f" in raw_owner.lower():
                 refusal = _NO_ROUTE
             elif b"%" in raw_owner and not _is_utf8(raw_owner):
                 refusal = _NOT_UTF8
-            elif scope["path"][len(OWNER_PREFIX) :].partition("/")[0] in DOT_SEGMENTS:
+            elif path[len(OWNER_PREFIX) :].partition("/")[0] in DOT_SEGMENTS:
                 refusal = _DOT_OWNER
             if refusal is not None:
                 start, body = refusal
