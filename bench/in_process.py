@@ -9,13 +9,12 @@ round trip and the server around them. Useful to see what a change to those laye
 Then the same requests as HTTP/1.1 bytes through the server's connection protocol (no socket: the
 bytes go straight to `data_received`), once with uvicorn's own httptools protocol and once with
 `LimitedHttpProtocol`, which `todo serve` runs: the `protocol` rows show what its limits cost each
-request. Last, the two ways of making a request id (`request id` rows).
+request.
 """
 
 import asyncio
 import json
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -24,7 +23,6 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from adapters.http.connections import ConnectionLimits, LimitedHttpProtocol
-from adapters.http.observability import new_request_id
 from entrypoints.app import create_app
 from entrypoints.settings import Settings
 
@@ -142,14 +140,6 @@ async def main() -> None:
         for name in ("list (20 tasks)", "get", "create"):
             for protocol_name, protocol in protocols.items():
                 await _report(f"protocol: {name}, {protocol_name}", _protocol_caller(app, protocol), *routes[name])
-    for name, make in {"uuid.uuid4().hex": lambda: uuid.uuid4().hex, "new_request_id()": new_request_id}.items():
-        best = float("inf")
-        for _ in range(5):
-            started = time.process_time()
-            for _ in range(100_000):
-                make()
-            best = min(best, (time.process_time() - started) / 100_000 * 1e6)
-        print(f"{'request id: ' + name:46} {best:6.2f} us")
 
 
 async def _routes(call: Call) -> dict[str, tuple[str, str, bytes]]:
