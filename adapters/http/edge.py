@@ -57,10 +57,10 @@ class PathGuard:
         if (b"%" in raw_path or "/." in path) and path.startswith(OWNER_PREFIX):
             refusal = None
             raw_owner = raw_path[len(OWNER_PREFIX) :].partition(b"/")[0]
-            if b"%" in raw_owner and b"%2f" in raw_owner.lower():
-                refusal = _NO_ROUTE
-            elif b"%" in raw_owner and not _is_utf8(raw_owner):
+            if b"%" in raw_owner and not _is_utf8(raw_owner):
                 refusal = _NOT_UTF8
+            elif b"%2f" in raw_owner.lower():
+                refusal = _NO_ROUTE
             elif path[len(OWNER_PREFIX) :].partition("/")[0] in DOT_SEGMENTS:
                 refusal = _DOT_OWNER
             if refusal is not None:

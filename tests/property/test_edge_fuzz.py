@@ -98,6 +98,8 @@ def test_escaped_user_ids_that_are_not_utf8_are_refused_and_touch_no_other_owner
     except UnicodeDecodeError:
         assert created.status_code == listed.status_code == 400
     else:
+        if "/" in text:  # the router would fold the empty segment: no owner is reached
+            assert created.status_code == listed.status_code == 404
         if created.status_code == 201:
             assert created.json()["user_id"] == text
             assert listed.json()[-1]["id"] == created.json()["id"]
