@@ -40,3 +40,8 @@ class IdempotencyKeyReused(Exception):
 class ChangesExpired(Exception):
     """The reader's position is older than the events kept (or is not one this feed handed out):
     it must read the tasks again and follow the feed from there."""
+
+
+class StoreFull(StoreUnavailable):
+    """The store has no room left for writes (a full disk); reads still work, and writes do again
+    once space is freed."""

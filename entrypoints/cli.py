@@ -40,11 +40,16 @@ log = logging.getLogger("todo")
 FIRST_RETRY_DELAY = 0.5
 MAX_RETRY_DELAY = 5.0
 EXIT_DATABASE_UNREACHABLE = 69  # EX_UNAVAILABLE in sysexits.h
+EXIT_FILE_UNUSABLE = 73  # EX_CANTCREAT in sysexits.h
 EXIT_BAD_CONFIGURATION = 78  # EX_CONFIG in sysexits.h
 
 
 class DatabaseUnreachable(Exception):
     """The database did not answer within the start-up timeout."""
+
+
+class FileUnusable(Exception):
+    """The SQLite file (or its folder) cannot be created, read or written: the operator's to fix."""
 
 
 def migrate(settings: Settings, downgrade_to: str | None = None) -> None:
@@ -77,6 +82,12 @@ def wait_for_database(settings: Settings, action: Callable[[], None]) -> None:
     A migration that lost its connection half-way is safe to run again: it runs in one transaction,
     which Postgres rolled back. Errors other than connection failures are not retried.
     """
+    if settings.store_kind == "sqlite":
+        try:
+            action()
+        except (OSError, sqlalchemy.exc.OperationalError) as error:  # read-only, missing folder, not a database
+            raise FileUnusable(f"cannot use the SQLite file {settings.sqlite_path}: {_one_line(error)}") from error
+        return
     if settings.store_kind != "postgres":
         action()
         return
@@ -158,6 +169,9 @@ def main(argv: list[str] | None = None) -> None:
     except DatabaseUnreachable as error:
         log.error("%s; giving up", error)
         sys.exit(EXIT_DATABASE_UNREACHABLE)
+    except FileUnusable as error:
+        print(f"todo: {error}", file=sys.stderr)  # one line, no traceback
+        sys.exit(EXIT_FILE_UNUSABLE)
 
     if args.access_log is not None:
         # The app writes its own structured access log; the workers read this when they build it.

@@ -41,6 +41,7 @@ PROBLEM_DESCRIPTIONS: Mapping[int, str] = {
     422: "Valid JSON of the wrong shape or type, or a value that breaks a rule; `errors` names each field.",
     500: "A bug: the body says nothing about the internals; the server logs the details.",
     503: "The task store cannot be reached right now; `Retry-After` says when to try again.",
+    507: "The task store has no room left to write (a full disk); reads still work. `Retry-After` as for 503.",
 }
 
 REQUEST_ID_DESCRIPTION = (
@@ -134,6 +135,6 @@ def finish_document(document: OpenAPI) -> OpenAPI:
                 response.content = {PROBLEM_MEDIA_TYPE: OpenAPIMediaType(schema=problem_schema)}
             response.headers = dict(response.headers or {})
             response.headers.setdefault("X-Request-ID", _REQUEST_ID_HEADER)
-            if status == "503":
+            if status in ("503", "507"):
                 response.headers.setdefault("Retry-After", _RETRY_AFTER_HEADER)
     return document

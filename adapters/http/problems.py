@@ -18,6 +18,7 @@ from domain.errors import (
     FieldError,
     IdempotencyKeyReused,
     InvalidInput,
+    StoreFull,
     StoreUnavailable,
     TaskNotFound,
     VersionMismatch,
@@ -134,6 +135,12 @@ def _store_unavailable(_: Request[Any, Any, Any], error: StoreUnavailable) -> Re
     )
 
 
+def _store_full(_: Request[Any, Any, Any], error: StoreFull) -> Response[Problem]:
+    log.error("store full: %s", error)
+    detail = "The task store has no room left to write (its disk is full); reads still work. Try again later."
+    return problem(507, detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 def _http_error(_: Request[Any, Any, Any], error: HTTPException) -> Response[Problem]:
     # Litestar's own errors: unknown route, wrong method, oversized body, bad path or query parameter.
     errors = [_field_error(item) for item in error.extra] if isinstance(error.extra, list) else []
@@ -168,6 +175,7 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     IdempotencyKeyReused: _key_reused,
     msgspec.DecodeError: _malformed_json,
     msgspec.ValidationError: _wrong_shape,
+    StoreFull: _store_full,
     StoreUnavailable: _store_unavailable,
     TooDeeplyNested: _too_deeply_nested,
     RecursionError: _too_deeply_nested,

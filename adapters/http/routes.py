@@ -51,6 +51,7 @@ CREATE_PROBLEMS = problem_responses(
     422,
     500,
     503,
+    507,
     descriptions={
         422: "The body or the user id breaks the rules, or the Idempotency-Key was already used with another body; "
         "`errors` names each field."
@@ -216,7 +217,7 @@ class TaskController(TaskServiceController):
 
     @put(
         "/{task_id:str}",
-        responses=problem_responses(400, 404, 412, 413, 422, 500, 503),
+        responses=problem_responses(400, 404, 412, 413, 422, 500, 503, 507),
         dto=StrictJSON[TaskInput],
         return_dto=None,
         summary="Replace a task's editable fields",
@@ -233,7 +234,7 @@ class TaskController(TaskServiceController):
 
     @patch(
         "/{task_id:str}",
-        responses=problem_responses(400, 404, 409, 412, 413, 422, 500, 503),
+        responses=problem_responses(400, 404, 409, 412, 413, 422, 500, 503, 507),
         dto=StrictJSON[TaskPatch],
         return_dto=None,
         summary="Change some fields (JSON Merge Patch)",
@@ -250,7 +251,7 @@ class TaskController(TaskServiceController):
 
     @delete(
         "/{task_id:str}",
-        responses=problem_responses(404, 412, 422, 500, 503),
+        responses=problem_responses(404, 412, 422, 500, 503, 507),
         status_code=HTTP_204_NO_CONTENT,
         summary="Delete a task",
     )
@@ -264,7 +265,7 @@ class TaskController(TaskServiceController):
 
     @patch(
         "/{task_id:str}/complete",
-        responses=problem_responses(400, 404, 412, 413, 422, 500, 503),
+        responses=problem_responses(400, 404, 412, 413, 422, 500, 503, 507),
         dto=OptionalStrictJSON[CompletionInput],
         return_dto=None,
         summary='Toggle completion (no body) or set it (`{"completed": bool}`, safe to retry)',

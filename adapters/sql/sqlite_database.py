@@ -29,7 +29,7 @@ from sqlalchemy.sql import ClauseElement, Executable, Select, TextClause
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from adapters.sql.store import Row
-from domain.errors import StoreUnavailable
+from domain.errors import StoreFull, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -234,6 +234,8 @@ def _committed(connection: sqlite3.Connection, batch: list[_Write]) -> list[tupl
 def _unavailable(error: sqlite3.Error) -> BaseException:
     # A locked, read-only, corrupt or full file: the store cannot take the write now. Anything
     # else (a constraint, a misuse) is a bug, and stays what it is.
+    if getattr(error, "sqlite_errorname", "") == "SQLITE_FULL":
+        return StoreFull(str(error))
     if isinstance(error, sqlite3.OperationalError | sqlite3.DatabaseError) and not isinstance(
         error, sqlite3.IntegrityError | sqlite3.ProgrammingError
     ):
