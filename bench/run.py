@@ -84,10 +84,13 @@ def serve_service(port: int, workers: int, env: dict[str, str]) -> subprocess.Po
     return start(command, port, env)
 
 
-def serve_reference(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+REFERENCES = {"postgres": "bench.reference:app", "sqlite": "bench.reference_sqlite:app"}
+
+
+def serve_reference(port: int, env: dict[str, str], store: str = "postgres") -> subprocess.Popen[bytes]:
     command = [
         str(BIN / "uvicorn"),
-        "bench.reference:app",
+        REFERENCES[store],
         "--port",
         str(port),
         "--no-access-log",
@@ -182,31 +185,48 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="A B rounds per scenario")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--scenarios", nargs="+", default=SCENARIOS, choices=SCENARIOS)
+    parser.add_argument("--store", choices=["postgres", "sqlite", "both"], default="both")
     parser.add_argument("--skip-workers", action="store_true", help="skip the 1 vs 2 worker comparison")
     args = parser.parse_args()
+    for store in ("postgres", "sqlite") if args.store == "both" else (args.store,):
+        run_store(store, args)
 
+
+def database_url(store: str) -> str:
+    """A fresh, empty database of that store for this run."""
+    if store == "sqlite":
+        return f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
     server_url = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    env = os.environ | {"DATABASE_URL": fresh_database(server_url, "todo_bench")}
+    return fresh_database(server_url, "todo_bench")
+
+
+def run_store(store: str, args: argparse.Namespace) -> None:
+    env = os.environ | {"DATABASE_URL": database_url(store)}
     service_port, reference_port = 8801, 8802
     tasks_file = Path(tempfile.mkdtemp()) / "tasks.txt"
 
     service = serve_service(service_port, 1, env)
-    reference = serve_reference(reference_port, env)
     results: dict[str, dict[str, Measured]] = {}
     try:
-        seed(service_port, tasks_file)
-        for port in (service_port, reference_port):
-            wrk(port, "mixed", 3, args.connections, tasks_file)  # warm-up: pools filled, statements prepared
-        for scenario in args.scenarios:
-            results[scenario] = {"service": Measured(), "reference": Measured()}
-            for _ in range(args.rounds):
-                for name, port in (("service", service_port), ("reference", reference_port)):
-                    results[scenario][name].add(wrk(port, scenario, args.duration, args.connections, tasks_file))
-                    print(f"  {scenario:7} {name:9} {results[scenario][name].rps:8.0f} req/s so far", file=sys.stderr)
-        memory = rss_mib(service.pid)
+        seed(service_port, tasks_file)  # the service migrates the database; the reference then shares it
+        reference = serve_reference(reference_port, env, store)
+        try:
+            for port in (service_port, reference_port):
+                wrk(port, "mixed", 3, args.connections, tasks_file)  # warm-up: pools filled, statements prepared
+            for scenario in args.scenarios:
+                results[scenario] = {"service": Measured(), "reference": Measured()}
+                for _ in range(args.rounds):
+                    for name, port in (("service", service_port), ("reference", reference_port)):
+                        results[scenario][name].add(wrk(port, scenario, args.duration, args.connections, tasks_file))
+                        print(
+                            f"  {store} {scenario:7} {name:9} {results[scenario][name].rps:8.0f} req/s so far",
+                            file=sys.stderr,
+                        )
+            memory = rss_mib(service.pid)
+        finally:
+            stop(reference)
     finally:
         stop(service)
-        stop(reference)
 
     workers: dict[int, Measured] = {}
     busy: dict[int, dict[str, float]] = {}
@@ -224,10 +244,11 @@ def main() -> None:
             finally:
                 stop(service)
 
-    report(results, workers, busy, memory, args)
+    report(store, results, workers, busy, memory, args)
 
 
 def report(
+    store: str,
     results: dict[str, dict[str, Measured]],
     workers: dict[int, Measured],
     busy: dict[int, dict[str, float]],
@@ -235,7 +256,7 @@ def report(
     args: argparse.Namespace,
 ) -> None:
     print(
-        f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, {platform.machine()}, "
+        f"\n{store}: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, {platform.machine()}, "
         f"wrk -t1 -c{args.connections}, {args.rounds} x {args.duration} s per target and scenario, one worker\n"
     )
     print(
@@ -250,8 +271,9 @@ def report(
             f"| {max(r.p50_ms):.1f} / {max(r.p99_ms):.1f} | {s.non2xx + s.socket_errors}, {r.non2xx + r.socket_errors} |"
         )
     if workers:
+        database = "Postgres" if store == "postgres" else "(SQLite runs in the service)"
         print(
-            "\n| `todo serve --workers` | mixed req/s | p99 ms | non-2xx | CPU busy: service / Postgres / wrk (cores) |"
+            f"\n| `todo serve --workers` | mixed req/s | p99 ms | non-2xx | CPU busy: service / {database} / wrk (cores) |"
         )
         print("| ---: | ---: | ---: | ---: | ---: |")
         for count, measured in workers.items():

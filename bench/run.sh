@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark, one command: bash bench/run.sh [--duration 10] [--rounds 2] ...
-# Needs a Postgres server (BENCH_POSTGRES_URL, default the local one) and wrk (installed if missing).
+# Runs on Postgres, then on a fresh SQLite file (--store postgres|sqlite|both). Needs a Postgres
+# server for the first (BENCH_POSTGRES_URL, default the local one) and wrk (installed if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
