@@ -66,14 +66,19 @@ def _cloud_events(events: list[TaskEvent]) -> list[CloudEvent]:
     return [CloudEvent.of(event) for event in events]
 
 
+def position_parameter(name: str, raw: str) -> int:
+    """A position the client sent back; one this service does not hand out is a bad query parameter
+    (or header): 400, as a bad page cursor of the task list is."""
+    try:
+        return parse_position(raw, name)
+    except InvalidInput as error:
+        problems = [{"key": e.field, "message": e.message} for e in error.errors]
+        raise ValidationException(f"{name} {error.errors[0].message}", extra=problems) from None
+
+
 def _position(name: str, raw: str | None) -> str | None:
-    """The position the client sent back, refused as a bad query parameter when it is not one."""
     if raw is not None:
-        try:
-            parse_position(raw, name)
-        except InvalidInput as error:
-            problems = [{"key": e.field, "message": e.message} for e in error.errors]
-            raise ValidationException(f"{name} {error.errors[0].message}", extra=problems) from None
+        position_parameter(name, raw)
     return raw
 
 

@@ -12,17 +12,15 @@ from typing import Annotated, Self
 
 import msgspec
 from litestar import Controller, get
-from litestar.exceptions import ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, QueryParameter
 from litestar.response import Response, ServerSentEvent, ServerSentEventMessage
 
 from adapters.http.cloudevents import TYPE_PREFIX, CloudEvent
+from adapters.http.feeds import position_parameter
 from adapters.http.openapi import problem_responses
 from adapters.http.problems import RETRY_AFTER_SECONDS, Problem, problem
 from application.streams import EventStreams, StreamsClosed, TooManyStreams
-from domain.errors import InvalidInput
-from domain.events import parse_position
 
 HEARTBEAT_SECONDS = 15.0
 RECONNECT_MILLISECONDS = 1000  # how soon an EventSource reconnects after the stream ends
@@ -48,11 +46,7 @@ STREAM_ANSWERS = {
 
 def _position(after: str | None, last_event_id: str | None) -> int:
     name, raw = ("Last-Event-ID", last_event_id) if last_event_id is not None else ("after", after)
-    try:
-        return 0 if raw is None else parse_position(raw, name)
-    except InvalidInput as error:
-        message = error.errors[0].message
-        raise ValidationException(f"{name} {message}", extra=[{"key": name, "message": message}]) from None
+    return 0 if raw is None else position_parameter(name, raw)
 
 
 class EventStreamController(Controller):
