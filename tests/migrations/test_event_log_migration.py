@@ -1,12 +1,9 @@
 """Revision 0004 on real databases: the event log starts from the tasks already there, and goes cleanly."""
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
-from sqlalchemy import Engine, create_engine, inspect, pool, select, text
+from sqlalchemy import Engine, inspect, select, text
 
 from adapters.sql.migrate import downgrade, upgrade
 from adapters.sql.schema import event_owners, tasks
@@ -14,29 +11,9 @@ from adapters.sql.statements import CHANGES, TOGGLE
 from adapters.sql.store import _event
 from domain.events import ChangeKind, TaskEvent
 from domain.task import Priority, Task
-from entrypoints.settings import Settings
-from tests.conftest import create_database, drop_database
 
 BEFORE_EVENTS = "0003"
 START = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'tasks.sqlite3'}"
-        return
-    server = request.getfixturevalue("postgres_server")
-    url = create_database(server, migrate=False)
-    yield Settings(database_url=url).sqlalchemy_url
-    drop_database(server, url)
-
-
-@pytest.fixture
-def engine(database: str) -> Iterator[Engine]:
-    engine = create_engine(database, poolclass=pool.NullPool)
-    yield engine
-    engine.dispose()
 
 
 def existing_tasks() -> list[Task]:
@@ -79,13 +56,19 @@ def triggers(engine: Engine) -> set[str]:
         return set(connection.execute(text(query)).scalars())
 
 
-def test_tasks_already_there_each_get_a_creation_showing_them_as_they_are(database: str, engine: Engine) -> None:
+def tasks_before_the_log(database: str, engine: Engine) -> list[Task]:
+    """The database at the revision before the log, with `existing_tasks()` in it."""
     upgrade(database, BEFORE_EVENTS)
     before = existing_tasks()
     with engine.begin() as connection:
         connection.execute(tasks.insert(), [vars_of(task) for task in before])
+    return before
 
-    upgrade(database)
+
+def test_tasks_already_there_each_get_a_creation_showing_them_as_they_are(empty_database: str, engine: Engine) -> None:
+    before = tasks_before_the_log(empty_database, engine)
+
+    upgrade(empty_database)
 
     for owner in {task.user_id for task in before}:
         theirs = sorted((t for t in before if t.user_id == owner), key=lambda t: t.created_at)
@@ -111,15 +94,12 @@ def test_tasks_already_there_each_get_a_creation_showing_them_as_they_are(databa
     assert (latest.position, latest.kind, latest.version) == (4, ChangeKind.COMPLETED, first.version + 1)
 
 
-def test_a_downgrade_removes_the_log_and_its_triggers_and_keeps_the_tasks(database: str, engine: Engine) -> None:
-    upgrade(database, BEFORE_EVENTS)
-    before = existing_tasks()
-    with engine.begin() as connection:
-        connection.execute(tasks.insert(), [vars_of(task) for task in before])
-    upgrade(database)
+def test_a_downgrade_removes_the_log_and_its_triggers_and_keeps_the_tasks(empty_database: str, engine: Engine) -> None:
+    before = tasks_before_the_log(empty_database, engine)
+    upgrade(empty_database)
     assert triggers(engine)
 
-    downgrade(database, BEFORE_EVENTS)
+    downgrade(empty_database, BEFORE_EVENTS)
 
     assert not {"task_events", "event_owners"} & set(inspect(engine).get_table_names())
     assert triggers(engine) == set()
@@ -129,7 +109,7 @@ def test_a_downgrade_removes_the_log_and_its_triggers_and_keeps_the_tasks(databa
         kept = [Task(*row) for row in connection.execute(select(tasks).order_by(tasks.c.created_at))]
     assert [t.id for t in kept] == [t.id for t in before]
 
-    upgrade(database)
+    upgrade(empty_database)
     assert events_of(engine, before[0].user_id)[0].version == before[0].version + 1
 
 

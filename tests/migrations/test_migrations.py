@@ -4,7 +4,6 @@ import dataclasses
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -13,7 +12,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Boolean, Engine, String, Uuid, bindparam, create_engine, inspect, pool, select, text
+from sqlalchemy import Boolean, Engine, String, Uuid, bindparam, inspect, select, text
 
 from adapters.memory import InMemoryTaskStore
 from adapters.sql.migrate import alembic_config, downgrade, upgrade
@@ -26,32 +25,13 @@ from domain.errors import StoreUnavailable
 from domain.query import SortKey, TaskFilter, TaskQuery
 from domain.task import Priority, Task
 from entrypoints.settings import Settings
-from tests.conftest import create_database, drop_database
+from tests.conftest import drop_database
 from tests.migrations import SORT_INDEXES
 
 HEAD = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 FIRST = "0001"
 INDEX = "ix_tasks_user_id_created_at_id"
 COLUMNS_0001 = ["id", "user_id", "title", "description", "completed", "created_at", "updated_at"]
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The SQLAlchemy URL of a new database that no migration has touched."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'tasks.sqlite3'}"
-        return
-    server = request.getfixturevalue("postgres_server")
-    url = create_database(server, migrate=False)
-    yield Settings(database_url=url).sqlalchemy_url
-    drop_database(server, url)
-
-
-@pytest.fixture
-def engine(empty_database: str) -> Iterator[Engine]:
-    engine = create_engine(empty_database, poolclass=pool.NullPool)
-    yield engine
-    engine.dispose()
 
 
 def current_revision(engine: Engine) -> str | None:
