@@ -219,9 +219,9 @@ def _committed(connection: sqlite3.Connection, batch: list[_Write]) -> list[tupl
             connection.execute("SAVEPOINT write")
             try:
                 outcomes.append((write.work(connection), None))
-            except sqlite3.Error as error:
+            except Exception as error:  # noqa: BLE001  # this write alone is undone; a bug stays a bug (a 500)
                 connection.execute("ROLLBACK TO write")
-                outcomes.append((None, _unavailable(error)))
+                outcomes.append((None, _unavailable(error) if isinstance(error, sqlite3.Error) else error))
             connection.execute("RELEASE write")
         connection.execute("COMMIT")
     except sqlite3.Error as error:
