@@ -8,9 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from domain.errors import FieldError, InvalidInput, TaskNotFound
+from domain.errors import TaskNotFound
 from domain.events import EVENT_RETENTION, TaskEvent, parse_position
-from domain.query import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from domain.query import DEFAULT_PAGE_SIZE, checked_page_size
 from domain.store import TaskEventLog
 from domain.task import parse_task_id, parse_user_id, utc_now
 
@@ -30,12 +30,6 @@ class Changes:
     next: int  # the position to ask after next time, even when nothing happened
 
 
-def _page_size(limit: int) -> int:
-    if not 1 <= limit <= MAX_PAGE_SIZE:
-        raise InvalidInput([FieldError("limit", f"must be 1 to {MAX_PAGE_SIZE}")])
-    return limit
-
-
 class TaskEvents:
     def __init__(
         self, log: TaskEventLog, clock: Callable[[], datetime] = utc_now, retention: timedelta = EVENT_RETENTION
@@ -50,7 +44,7 @@ class TaskEvents:
         """The task's events, oldest first; a task with none kept (or another owner's) is not found."""
         owner, tid = parse_user_id(user_id), parse_task_id(task_id)
         after = 0 if cursor is None else parse_position(cursor, "cursor")
-        events = await self._log.history(owner, tid, after, _page_size(limit) + 1)
+        events = await self._log.history(owner, tid, after, checked_page_size(limit) + 1)
         if not events and cursor is None:
             raise TaskNotFound(task_id)
         if len(events) <= limit:
@@ -61,7 +55,7 @@ class TaskEvents:
         """The owner's events after the position, in commit order; `ChangesExpired` if some are gone."""
         owner = parse_user_id(user_id)
         position = 0 if after is None else parse_position(after, "after")
-        events = await self._log.changes(owner, position, _page_size(limit))
+        events = await self._log.changes(owner, position, checked_page_size(limit))
         return Changes(events, events[-1].position if events else position)
 
     async def prune(self) -> int:

@@ -34,6 +34,13 @@ SORT_ATTRIBUTES = {
 }
 
 
+def checked_page_size(limit: int) -> int:
+    """A page size a client asked for (tasks or events): 1 to MAX_PAGE_SIZE."""
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise InvalidInput([FieldError("limit", f"must be 1 to {MAX_PAGE_SIZE}")])
+    return limit
+
+
 @dataclass(frozen=True, slots=True)
 class TaskFilter:
     completed: bool | None = None
@@ -97,8 +104,7 @@ class TaskQuery:
     after: Position | None = None
 
     def check_page_size(self) -> None:
-        if not 1 <= self.limit <= MAX_PAGE_SIZE:
-            raise InvalidInput([FieldError("limit", f"must be 1 to {MAX_PAGE_SIZE}")])
+        checked_page_size(self.limit)
 
     def with_limit(self, limit: int) -> "TaskQuery":
         return TaskQuery(self.filter, self.sort, self.descending, limit, self.after)
