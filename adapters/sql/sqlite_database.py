@@ -57,13 +57,13 @@ class _Compiled:
             for value in (values[name],)
         )
 
-    def rows(self, cursor: sqlite3.Cursor) -> list[Row]:
+    def converted(self, rows: list[Row]) -> list[Row]:
         results = self.results
         if not any(results):
-            return cursor.fetchall()
+            return rows
         return [
             tuple(value if convert is None else convert(value) for convert, value in zip(results, row, strict=True))
-            for row in cursor.fetchall()
+            for row in rows
         ]
 
 
@@ -95,13 +95,15 @@ def _connect(path: str, synchronous: str) -> sqlite3.Connection:
     return connection
 
 
-Work = Callable[[sqlite3.Connection], Any]
+Step = tuple[str, tuple[Any, ...]]  # a statement's SQL and its arguments, ready for sqlite3
 
 
 @dataclass(slots=True)
 class _Write:
-    work: Work
-    future: asyncio.Future[Any]
+    """Statements to run in order as one write; its future gets the last one's rows."""
+
+    steps: tuple[Step, ...]
+    future: asyncio.Future[list[Row]]
 
 
 class SqliteDatabase:
@@ -133,10 +135,7 @@ class SqliteDatabase:
         compiled = self._compiled_of(statement)
         if compiled.is_read:
             return self._read(compiled, params)
-        rows: list[Row] = await self._write(
-            lambda connection: compiled.rows(connection.execute(compiled.sql, compiled.arguments(params)))
-        )
-        return rows
+        return compiled.converted(await self._write((compiled.sql, compiled.arguments(params))))
 
     async def fetch_one(self, statement: Executable, params: dict[str, Any]) -> Row | None:
         rows = await self.fetch_all(statement, params)
@@ -144,19 +143,13 @@ class SqliteDatabase:
 
     async def execute(self, statement: Executable, params: dict[str, Any]) -> None:
         compiled = self._compiled_of(statement)
-        await self._write(lambda connection: connection.execute(compiled.sql, compiled.arguments(params)))
+        await self._write((compiled.sql, compiled.arguments(params)))
 
     async def fetch_one_after(self, steps: Sequence[tuple[Executable, dict[str, Any]]]) -> Row | None:
         prepared = [(self._compiled_of(statement), params) for statement, params in steps]
-
-        def in_order(connection: sqlite3.Connection) -> Row | None:
-            for compiled, params in prepared:
-                cursor = connection.execute(compiled.sql, compiled.arguments(params))
-            rows = compiled.rows(cursor)
-            return rows[0] if rows else None
-
-        row: Row | None = await self._write(in_order)
-        return row
+        rows = await self._write(*((compiled.sql, compiled.arguments(params)) for compiled, params in prepared))
+        converted = prepared[-1][0].converted(rows)
+        return converted[0] if converted else None
 
     def _compiled_of(self, statement: Executable) -> _Compiled:
         if (compiled := self._compiled.get(statement)) is None:
@@ -167,15 +160,19 @@ class SqliteDatabase:
         try:
             if self._reader is None:
                 self._reader = _connect(self.path, self.synchronous)
-            return compiled.rows(self._reader.execute(compiled.sql, compiled.arguments(params)))
+            return compiled.converted(self._reader.execute(compiled.sql, compiled.arguments(params)).fetchall())
         except sqlite3.Error as error:
             raise _unavailable(error) from error
 
-    async def _write(self, work: Work) -> Any:
+    async def _write(self, *steps: Step) -> list[Row]:
+        """The last step's rows, once the transaction that holds the write has committed.
+
+        Arguments are bound and rows converted here, on the event loop: the writer thread only runs
+        statements, so a batch takes the interpreter's lock as few times as it can."""
         if self._writer is None:
             raise StoreUnavailable("the SQLite store is not open")
-        future = asyncio.get_running_loop().create_future()
-        self._writes.put(_Write(work, future))
+        future: asyncio.Future[list[Row]] = asyncio.get_running_loop().create_future()
+        self._writes.put(_Write(steps, future))
         return await future
 
     # The writer thread
@@ -211,24 +208,45 @@ class SqliteDatabase:
 
 
 def _committed(connection: sqlite3.Connection, batch: list[_Write]) -> list[tuple[Any, BaseException | None]]:
-    """Run the batch in one transaction, each write in a savepoint; what each gave, once committed."""
+    """Run the batch in one transaction; what each write gave, once committed.
+
+    A write that fails is undone alone: a single statement by SQLite itself (a failing statement
+    changes nothing), several in a savepoint. An error that ends the transaction fails the batch."""
     outcomes: list[tuple[Any, BaseException | None]] = []
     try:
         connection.execute("BEGIN IMMEDIATE")
         for write in batch:
-            connection.execute("SAVEPOINT write")
             try:
-                outcomes.append((write.work(connection), None))
-            except Exception as error:  # noqa: BLE001  # this write alone is undone; a bug stays a bug (a 500)
-                connection.execute("ROLLBACK TO write")
-                outcomes.append((None, _unavailable(error) if isinstance(error, sqlite3.Error) else error))
-            connection.execute("RELEASE write")
+                outcomes.append((_run(connection, write.steps), None))
+            except sqlite3.Error as error:
+                if not connection.in_transaction:
+                    raise  # SQLite rolled the whole transaction back: every write of the batch fails
+                outcomes.append((None, _unavailable(error)))
+            except Exception as error:  # noqa: BLE001  # undone alone all the same; a bug stays a bug (a 500)
+                outcomes.append((None, error))
         connection.execute("COMMIT")
     except sqlite3.Error as error:
         if connection.in_transaction:
             connection.execute("ROLLBACK")
         return [(None, _unavailable(error))] * len(batch)
     return outcomes
+
+
+def _run(connection: sqlite3.Connection, steps: tuple[Step, ...]) -> list[Row]:
+    if len(steps) == 1:
+        sql, arguments = steps[0]
+        return connection.execute(sql, arguments).fetchall()
+    connection.execute("SAVEPOINT write")
+    try:
+        for sql, arguments in steps:
+            rows = connection.execute(sql, arguments).fetchall()
+    except Exception:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK TO write")
+            connection.execute("RELEASE write")
+        raise
+    connection.execute("RELEASE write")
+    return rows
 
 
 def _unavailable(error: sqlite3.Error) -> BaseException:

@@ -14,26 +14,32 @@ from .tasks import added, make_task
 pytestmark = pytest.mark.anyio
 
 
-def insert(name: str):  # type: ignore[no-untyped-def]
-    return lambda connection: connection.execute("INSERT INTO service_secrets (name, value) VALUES (?, 'v')", (name,))
+INSERT = "INSERT INTO service_secrets (name, value) VALUES (?, 'v')"
+
+
+def insert(*names: str) -> tuple[tuple[str, tuple[str]], ...]:
+    return tuple((INSERT, (name,)) for name in names)
 
 
 async def test_a_failing_write_is_undone_alone_and_the_rest_of_its_batch_commits(sqlite_url: str) -> None:
     path = sqlite_url.removeprefix("sqlite:///")
     connection = sqlite3.connect(path, isolation_level=None)
     loop = asyncio.get_running_loop()
-
-    def broken(connection: sqlite3.Connection) -> None:
-        insert("b")(connection)
-        raise ValueError("a bug in one request")
-
-    batch = [_Write(work, loop.create_future()) for work in (insert("a"), broken, insert("a"), insert("c"))]
+    writes = [insert("a"), insert("b", "a"), insert("a"), insert("c", "d"), (("SELECT * FROM nowhere", ()),)]
+    batch = [_Write(steps, loop.create_future()) for steps in writes]
     outcomes = _committed(connection, batch)
 
-    # The second "a" breaks the key: a bug of the caller's, so it stays an IntegrityError (a 500).
-    assert [type(error).__name__ for _, error in outcomes] == ["NoneType", "ValueError", "IntegrityError", "NoneType"]
+    # A write that breaks the key is a bug of the caller's, so it stays an IntegrityError (a 500);
+    # the one of two statements is undone whole (no "b"), and a statement SQLite refuses fails alone.
+    assert [type(error).__name__ for _, error in outcomes] == [
+        "NoneType",
+        "IntegrityError",
+        "IntegrityError",
+        "NoneType",
+        "StoreUnavailable",
+    ]
     names = {name for (name,) in connection.execute("SELECT name FROM service_secrets WHERE value = 'v'")}
-    assert names == {"a", "c"}
+    assert names == {"a", "c", "d"}
 
 
 async def test_concurrent_writes_are_each_answered_after_their_commit(sqlite_url: str) -> None:
