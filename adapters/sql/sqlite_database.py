@@ -16,18 +16,25 @@ its engine would use, so the file stays what the schema and the migrations made 
 """
 
 import asyncio
+import functools
 import logging
 import queue
 import sqlite3
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
+import msgspec
+from sqlalchemy import JSON, Uuid
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.sql import ClauseElement, Executable, Select, TextClause
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.types import TypeEngine
 
+from adapters.sql.schema import UtcDateTime
 from adapters.sql.store import Row
 from domain.errors import StoreFull, StoreUnavailable
 
@@ -46,7 +53,7 @@ class _Compiled:
     names: tuple[str, ...]  # the parameters, in the order of the statement's placeholders
     defaults: dict[str, Any]
     binds: Mapping[str, Processor]
-    results: tuple[Processor, ...]
+    conversions: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column, how to load it) where needed
     is_read: bool
 
     def arguments(self, params: dict[str, Any]) -> tuple[Any, ...]:
@@ -58,13 +65,34 @@ class _Compiled:
         )
 
     def converted(self, rows: list[Row]) -> list[Row]:
-        results = self.results
-        if not any(results):
+        if not (conversions := self.conversions):
             return rows
-        return [
-            tuple(value if convert is None else convert(value) for convert, value in zip(results, row, strict=True))
-            for row in rows
-        ]
+        loaded: list[Row] = []
+        for row in rows:
+            values = list(row)
+            for column, load in conversions:
+                if (value := values[column]) is not None:
+                    values[column] = load(value)
+            loaded.append(values)
+        return loaded
+
+
+def _utc_time(text: str) -> datetime:
+    return datetime.fromisoformat(text + "+00:00")  # SQLite keeps UTC times, without the zone
+
+
+def _loader(column_type: TypeEngine[Any]) -> Callable[[Any], Any] | None:
+    """How to load a value of the type: SQLAlchemy's own result processor, or for the types every task
+    row holds, a faster function that gives the same values (tests/contract/test_sqlite_values.py):
+    2.0 against 10.4 us a task row, and a listing loads 20 (`python -m bench.sqlite_rows`)."""
+    if isinstance(column_type, UtcDateTime):
+        return _utc_time
+    if isinstance(column_type, Uuid):
+        return functools.partial(msgspec.convert, type=UUID)
+    implementation = column_type.dialect_impl(_dialect)
+    if isinstance(implementation, JSON):
+        return msgspec.json.decode
+    return implementation.result_processor(_dialect, None)
 
 
 def _compile(statement: Executable) -> _Compiled:
@@ -73,7 +101,8 @@ def _compile(statement: Executable) -> _Compiled:
     assert isinstance(compiled, SQLCompiler)
     binds = {name: bind.type.dialect_impl(_dialect).bind_processor(_dialect) for name, bind in compiled.binds.items()}
     columns = getattr(statement, "exported_columns", ())
-    results = tuple(column.type.dialect_impl(_dialect).result_processor(_dialect, None) for column in columns)
+    loaders = enumerate(_loader(column.type) for column in columns)
+    conversions = tuple((column, load) for column, load in loaders if load is not None)
     is_read = isinstance(statement, Select) or (
         isinstance(statement, TextClause) and statement.text.lstrip()[:6].upper() == "SELECT"
     )
@@ -82,7 +111,7 @@ def _compile(statement: Executable) -> _Compiled:
         tuple(compiled.positiontup or ()),
         dict(compiled.construct_params(_check=False)),
         binds,
-        results,
+        conversions,
         is_read,
     )
 
