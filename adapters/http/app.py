@@ -16,7 +16,7 @@ from adapters.http.observability import RequestObservability, route_template, st
 from adapters.http.openapi import X_REQUEST_ID, finish_document
 from adapters.http.operations import OperationsController
 from adapters.http.problems import EXCEPTION_HANDLERS
-from adapters.http.routes import TaskController
+from adapters.http.routes import TaskController, refuse_unknown_query_parameters
 from adapters.http.streams import HEARTBEAT_SECONDS, EventStreamController
 from application.events import TaskEvents
 from application.streams import EventStreams
@@ -72,6 +72,7 @@ def build_app(
             OperationsController.bound_to(tasks),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+        before_request=refuse_unknown_query_parameters,
         request_max_body_size=max_body_bytes,
         cors_config=cors_config(cors_origins),
         response_headers=[X_REQUEST_ID],
