@@ -75,7 +75,7 @@ class TaskInput(msgspec.Struct, forbid_unknown_fields=True):
     tags: Tags = []
 
     def draft(self) -> TaskDraft:
-        return TaskDraft(**msgspec.structs.asdict(self))
+        return TaskDraft(self.title, self.description, self.completed, self.priority, self.due_at, self.tags)
 
 
 class TaskPatch(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True):
@@ -90,7 +90,8 @@ class TaskPatch(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True):
     tags: Tags | None | UnsetType = UNSET
 
     def changes(self) -> dict[str, object]:
-        return {name: value for name in self.__struct_fields__ if (value := getattr(self, name)) is not UNSET}
+        # TaskPatch's own fields: a subclass (the MCP tool's arguments) may add the owner and the task id.
+        return {name: value for name in TaskPatch.__struct_fields__ if (value := getattr(self, name)) is not UNSET}
 
 
 class CompletionInput(msgspec.Struct, forbid_unknown_fields=True):
