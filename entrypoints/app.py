@@ -4,7 +4,9 @@ import gc
 
 from litestar import Litestar
 
-from adapters.http.app import build_app
+from adapters.http.app import build_app, origin_allowed
+from adapters.mcp.http import streamable_http
+from adapters.mcp.tools import task_server
 from entrypoints.container import Container
 from entrypoints.retention import RetentionSchedule
 from entrypoints.settings import Settings
@@ -15,6 +17,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     container = Container(settings=settings)
     store = container.store()
     retention = RetentionSchedule(container.events())
+    mounts, lifespan = {}, []
+    if settings.mcp:
+        tools = task_server(container.tasks())
+        mcp = streamable_http(tools, origin_allowed(settings.cors_origins), settings.max_body_bytes)
+        mounts["/mcp"], lifespan = mcp.app, [mcp.running()]
     return build_app(
         container.tasks(),
         events=container.events(),
@@ -26,6 +33,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         max_body_bytes=settings.max_body_bytes,
         cors_origins=settings.cors_origins,
         access_log=settings.access_log,
+        mounts=mounts,
+        lifespan=lifespan,
     )
 
 

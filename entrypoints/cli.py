@@ -1,4 +1,7 @@
-"""The `todo` console command: `todo serve` and `todo migrate`.
+"""The `todo` console command: `todo serve`, `todo migrate` and `todo mcp`.
+
+`todo mcp` serves the task tools to one MCP client (an AI agent) over its stdin and stdout, on the
+store `DATABASE_URL` names, migrated first as for `todo serve`; its log goes to stderr.
 
 Start-up: both commands migrate a Postgres database before anything else, and a database that
 cannot be reached yet (a container starting beside it, a failover, a pooler restarting) is waited
@@ -15,6 +18,7 @@ the process by the signal it received (exit status 143 for SIGTERM).
 """
 
 import argparse
+import asyncio
 import functools
 import logging
 import math
@@ -28,10 +32,13 @@ from typing import Any
 import psycopg
 import sqlalchemy.exc
 import uvicorn
+from mcp.server.stdio import stdio_server
 
 from adapters.http.connections import ConnectionLimits, LimitedHttpProtocol
+from adapters.mcp.tools import task_server
 from adapters.sql.migrate import downgrade, upgrade
 from adapters.sql.psycopg_database import connect_timeout
+from entrypoints.container import Container
 from entrypoints.settings import ConfigurationError, Kind, Settings
 from entrypoints.workers import serve_workers
 
@@ -113,6 +120,19 @@ def wait_for_database(settings: Settings, action: Callable[[], None]) -> None:
             delay = min(delay * 2, MAX_RETRY_DELAY)
 
 
+async def serve_tools_over_stdio(settings: Settings) -> None:
+    """The MCP task tools for the client on the other end of stdin and stdout, until it closes them."""
+    container = Container(settings=settings)
+    store = container.store()
+    await store.open()
+    try:
+        server = task_server(container.tasks())
+        async with stdio_server() as (read, write):
+            await server.run(read, write, server.create_initialization_options())
+    finally:
+        await store.close()
+
+
 def _flag_of(name: str) -> Callable[[str], object]:
     """A flag read as its setting's environment variable is, so both allow the same values."""
     kind: Kind = next(one.metadata["kind"] for one in fields(Settings) if one.name == name)
@@ -150,13 +170,22 @@ def main(argv: list[str] | None = None) -> None:
     migrate_cmd = commands.add_parser("migrate", help="apply pending migrations (or --downgrade to a revision)")
     migrate_cmd.add_argument("--downgrade", metavar="REVISION", help="revert to REVISION (`base` empties the schema)")
 
+    tools = commands.add_parser(
+        "mcp",
+        help="serve the task tools to an MCP client (an AI agent) over stdin and stdout",
+        epilog=Settings.help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    tools.add_argument("--no-migrate", action="store_true", help="do not apply pending migrations at start")
+
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
     except ConfigurationError as error:
         print(f"todo: {error}", file=sys.stderr)  # one line, no traceback: the operator's to fix
         sys.exit(EXIT_BAD_CONFIGURATION)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s %(message)s")
+    # On stderr: stdout may carry the MCP protocol (`todo mcp`).
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s %(message)s", stream=sys.stderr)
 
     try:
         if args.command == "migrate":
@@ -166,6 +195,9 @@ def main(argv: list[str] | None = None) -> None:
         if not args.no_migrate:
             # Once, here, before any worker starts; several `todo serve` processes are serialised by a lock.
             wait_for_database(settings, lambda: migrate(settings))
+        if args.command == "mcp":
+            asyncio.run(serve_tools_over_stdio(settings))
+            return
     except DatabaseUnreachable as error:
         log.error("%s; giving up", error)
         sys.exit(EXIT_DATABASE_UNREACHABLE)

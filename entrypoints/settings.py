@@ -188,6 +188,12 @@ class Settings:
     stream_heartbeat: float = setting(
         "TODO_STREAM_HEARTBEAT", 15.0, seconds(), "seconds of silence before an event stream sends a comment line"
     )
+    mcp: bool = setting(
+        "TODO_MCP",
+        False,
+        FLAG,
+        "serve the task tools to AI agents over MCP streamable HTTP at /mcp (`todo mcp` serves them over stdio)",
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":

@@ -1,10 +1,12 @@
 """Builds the Litestar application around a TaskService and its TaskEvents; knows nothing of which store is behind it."""
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, asgi
 from litestar.config.cors import CORSConfig
+from litestar.handlers import ASGIRouteHandler
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
@@ -16,7 +18,7 @@ from adapters.http.observability import RequestObservability, route_template, st
 from adapters.http.openapi import X_REQUEST_ID, finish_document
 from adapters.http.operations import OperationsController
 from adapters.http.problems import EXCEPTION_HANDLERS
-from adapters.http.routes import TaskController
+from adapters.http.routes import TaskController, refuse_unknown_query_parameters
 from adapters.http.streams import HEARTBEAT_SECONDS, EventStreamController
 from application.events import TaskEvents
 from application.streams import EventStreams
@@ -51,6 +53,19 @@ def cors_config(origins: Sequence[str]) -> CORSConfig | None:
     )
 
 
+def origin_allowed(origins: Sequence[str]) -> Callable[[str], bool]:
+    """Whether a browser page of that origin may call the service: TODO_CORS_ORIGINS' rule."""
+    config = cors_config(origins)
+    return (lambda _: False) if config is None else config.is_origin_allowed
+
+
+def _mounted(path: str, app: Any) -> ASGIRouteHandler:
+    async def handler(scope: Any, receive: Any, send: Any) -> None:
+        await app(scope, receive, send)
+
+    return asgi(path, is_mount=True, copy_scope=True)(handler)
+
+
 def build_app(
     tasks: TaskService,
     on_startup: Sequence[Callable[[], Awaitable[Any]]] = (),
@@ -63,15 +78,22 @@ def build_app(
     max_body_bytes: int,
     cors_origins: Sequence[str] = (),
     access_log: bool = True,
+    mounts: Mapping[str, Any] = {},
+    lifespan: Sequence[AbstractAsyncContextManager[None]] = (),
 ) -> Litestar:
+    """`mounts`: ASGI apps served under a path (such as the MCP endpoint), outside the OpenAPI
+    document; `lifespan`: contexts entered around the app's life (what those apps need running)."""
     app = Litestar(
         route_handlers=[
             TaskController.bound_to(tasks, cursors=cursors),
             TaskEventsController.bound_to(events),
             EventStreamController.bound_to(streams, stream_heartbeat),
             OperationsController.bound_to(tasks),
+            *(_mounted(path, mounted) for path, mounted in mounts.items()),
         ],
+        lifespan=list(lifespan),
         exception_handlers=EXCEPTION_HANDLERS,
+        before_request=refuse_unknown_query_parameters,
         request_max_body_size=max_body_bytes,
         cors_config=cors_config(cors_origins),
         response_headers=[X_REQUEST_ID],

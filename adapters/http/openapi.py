@@ -28,6 +28,7 @@ from litestar.openapi.spec import (
 )
 
 from adapters.http.problems import PROBLEM_MEDIA_TYPE, Problem
+from adapters.http.schemas import TASK_AS_READ
 from domain.errors import FieldError
 
 PROBLEM_DESCRIPTIONS: Mapping[int, str] = {
@@ -114,8 +115,22 @@ def _is_problem(response: OpenAPIResponse) -> bool:
     return response.content is not None and set(response.content) == {PROBLEM_MEDIA_TYPE}
 
 
+def _close_request_bodies(document: OpenAPI) -> None:
+    """A body refuses a field it does not take (422), except the other fields of a task as a client
+    read it, which it may send back and which are ignored: each body says so."""
+    components = document.components.schemas if document.components else None
+    for name, schema in (components or {}).items():
+        if not name.endswith("RequestBody") or not isinstance(schema, Schema) or schema.properties is None:
+            continue
+        for field in sorted(TASK_AS_READ.difference(schema.properties)):
+            schema.properties[field] = Schema(read_only=True, description="of the task as read: accepted, ignored")
+        schema.additional_properties = False
+
+
 def finish_document(document: OpenAPI) -> OpenAPI:
-    """Completes what route decorators cannot say: headers on every response, problems for every error."""
+    """Completes what route decorators cannot say: headers on every response, problems for every error,
+    and which fields a body refuses."""
+    _close_request_bodies(document)
     operations = _operations(document)
     problem_bodies = [
         response.content[PROBLEM_MEDIA_TYPE]

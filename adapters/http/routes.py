@@ -1,7 +1,8 @@
 """The task routes. Each parses the request, calls one use case, and shapes the answer."""
 
+import functools
 from datetime import UTC, datetime
-from typing import Annotated, Any, Generic, Literal, Self, TypeVar
+from typing import Annotated, Any, Generic, Self, TypeVar
 from urllib.parse import quote, urlencode
 
 import msgspec
@@ -17,16 +18,24 @@ from adapters.http.conditional import etag, not_modified, versions_allowed
 from adapters.http.cursors import InvalidCursor, PageCursors
 from adapters.http.nesting import check_nesting
 from adapters.http.openapi import problem_responses
-from adapters.http.schemas import CompletionInput, PriorityLabel, TaskInput, TaskOutput, TaskPatch
+from adapters.http.schemas import (
+    COMPLETION_OF_STATUS,
+    TASK_AS_READ,
+    CompletionInput,
+    PriorityLabel,
+    SortName,
+    TaskInput,
+    TaskOutput,
+    TaskPatch,
+    sort_order,
+    unknown_fields,
+)
 from application.tasks import TaskService
-from domain.query import DEFAULT_PAGE_SIZE, FIRST_PAGE, MAX_PAGE_SIZE, SortKey, TaskFilter, TaskQuery
+from domain.errors import InvalidInput
+from domain.query import DEFAULT_PAGE_SIZE, FIRST_PAGE, MAX_PAGE_SIZE, TaskFilter, TaskQuery
 from domain.task import Priority, Task
 
 Body = TypeVar("Body", bound=msgspec.Struct)
-
-SortParameter = Literal[
-    "created", "-created", "updated", "-updated", "due", "-due", "priority", "-priority", "title", "-title"
-]
 IfMatch = Annotated[
     str | None,
     HeaderParameter(
@@ -64,7 +73,9 @@ GET_ANSWERS = {
 
 
 class StrictJSON(MsgspecDTO[Body], Generic[Body]):
-    """Decodes bodies strictly: `"completed": 1` or `"true"` is a wrong type, not a boolean.
+    """Decodes bodies strictly: `"completed": 1` or `"true"` is a wrong type, not a boolean, and a
+    field the body does not have is refused (422 naming it), except the other fields of a task as a
+    client read it (`id`, `created_at`...), which it may send back and which are ignored.
 
     Litestar's own decoding is lax; this keeps its OpenAPI description of the body.
     """
@@ -77,6 +88,19 @@ class StrictJSON(MsgspecDTO[Body], Generic[Body]):
             return msgspec.json.decode(value, type=self.model_type, strict=True)
         except UnicodeDecodeError as error:
             raise msgspec.DecodeError(f"the body is not valid UTF-8 ({error.reason})") from None
+        except msgspec.ValidationError as error:
+            if not str(error).startswith("Object contains unknown field"):
+                raise
+            return self._without_read_only_fields(value)
+
+    def _without_read_only_fields(self, value: bytes) -> Any:
+        # Only bodies with fields beyond the struct's come here, so a plain body is decoded once.
+        fields = msgspec.json.decode(value, type=dict[str, msgspec.Raw])
+        known = self.model_type.__struct_fields__
+        if errors := unknown_fields(fields, known, ignored=TASK_AS_READ):
+            raise InvalidInput(errors)
+        kept = {name: raw for name, raw in fields.items() if name in known}
+        return msgspec.json.decode(msgspec.json.encode(kept), type=self.model_type, strict=True)
 
 
 class OptionalStrictJSON(StrictJSON[Body], Generic[Body]):
@@ -102,6 +126,42 @@ def _moment(name: str, text: str | None) -> datetime | None:
         message = "must be an RFC 3339 date-time such as 2026-12-01T09:00:00Z"
         raise ValidationException(f"{name} {message}", extra=[{"key": name, "message": message}]) from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _completion(completed: bool | None, status: str | None) -> bool | None:
+    """The `completed` filter, from `completed` or the plan's `status` (both given: they must agree)."""
+    if status is None:
+        return completed
+    if status not in COMPLETION_OF_STATUS:
+        message = f"must be one of {', '.join(COMPLETION_OF_STATUS)}"
+        raise ValidationException(f"status {message}", extra=[{"key": "status", "message": message}])
+    named = COMPLETION_OF_STATUS[status]
+    if completed is not None and completed != named:
+        message = f"status={status} and completed={str(completed).lower()} disagree; send one of them"
+        raise ValidationException(message, extra=[{"key": "status", "message": message}])
+    return named
+
+
+def refuse_unknown_query_parameters(request: Request[Any, Any, Any]) -> None:
+    """A `before_request` hook: a query parameter the route does not take is a 400 naming it and the
+    known ones, so that a filter a client believes it applied is never silently dropped."""
+    if not request.scope["query_string"]:
+        return
+    known = _query_parameters(request.route_handler, tuple(request.path_params))
+    if errors := unknown_fields(dict.fromkeys(request.query_params), known):
+        names = ", ".join(f"`{error.field}`" for error in errors)
+        takes = f"takes {', '.join(known)}" if known else "takes no query parameters"
+        detail = f"Unknown query parameter {names}; this endpoint {takes}."
+        raise ValidationException(detail, extra=[{"key": e.field, "message": e.message} for e in errors])
+
+
+@functools.cache
+def _query_parameters(handler: Any, path_parameters: tuple[str, ...]) -> tuple[str, ...]:
+    # The query parameters Litestar itself reads for this route, in the order they are declared.
+    model = handler.create_kwargs_model(path_parameters=dict.fromkeys(path_parameters))
+    declared = list(handler.parsed_fn_signature.parameters)
+    names = {parameter.field_alias: parameter.field_name for parameter in model.expected_query_params}
+    return tuple(sorted(names, key=lambda alias: declared.index(names[alias]) if names[alias] in declared else 0))
 
 
 class TaskServiceController(Controller):
@@ -130,6 +190,14 @@ class TaskController(TaskServiceController):
         request: Request[Any, Any, Any],
         user_id: FromPath[str],
         completed: Annotated[bool | None, QueryParameter(description="only completed, or only open, tasks")] = None,
+        status: Annotated[
+            str | None,
+            QueryParameter(
+                description="the same filter by name: `pending` (open), `completed`, or `all`; "
+                "given with `completed`, the two must agree",
+                enum=list(COMPLETION_OF_STATUS),  # checked by `_completion`, whose 400 lists them
+            ),
+        ] = None,
         priority: Annotated[PriorityLabel | None, QueryParameter(description="only tasks of this priority")] = None,
         tag: Annotated[str | None, QueryParameter(description="only tasks carrying this tag (exact match)")] = None,
         due_before: Annotated[
@@ -145,7 +213,8 @@ class TaskController(TaskServiceController):
             QueryParameter(description="text in the title or description, ignoring ASCII case", max_length=200),
         ] = None,
         sort: Annotated[
-            SortParameter, QueryParameter(description="order, `-` for descending; ties broken by id")
+            SortName,
+            QueryParameter(description="order, `-` for descending; ties broken by id; `due_date` is `due`"),
         ] = "created",
         limit: Annotated[int, QueryParameter(description="page size", ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
         cursor: Annotated[
@@ -154,14 +223,14 @@ class TaskController(TaskServiceController):
     ) -> JSONAnswer[list[TaskOutput]]:
         if request.scope["query_string"]:
             wanted = TaskFilter(
-                completed,
+                _completion(completed, status),
                 None if priority is None else Priority.parse(priority),
                 tag,
                 _moment("due_before", due_before),
                 _moment("due_after", due_after),
                 q,
             )
-            query = TaskQuery(wanted, SortKey(sort.lstrip("-")), sort.startswith("-"), limit)
+            query = TaskQuery(wanted, *sort_order(sort), limit)
         else:
             # A plain listing, the commonest request, skips building a query: `list (20 tasks)` against
             # `list ?sort=created` in `python -m bench.in_process` shows what that saves (about 4 µs).

@@ -1,5 +1,7 @@
 """The request and response bodies, as msgspec structs (they also shape the OpenAPI document)."""
 
+import difflib
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
@@ -7,7 +9,17 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from domain.task import MAX_DESCRIPTION_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, MAX_TITLE_LENGTH, Priority, Task, TaskDraft
+from domain.errors import FieldError
+from domain.query import SortKey
+from domain.task import (
+    MAX_DESCRIPTION_LENGTH,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+    MAX_TITLE_LENGTH,
+    Priority,
+    Task,
+    TaskDraft,
+)
 
 Title = Annotated[
     str, msgspec.Meta(description=f"1 to {MAX_TITLE_LENGTH} characters once surrounding white space is trimmed")
@@ -24,9 +36,36 @@ Tags = Annotated[
 
 PRIORITY_LABELS = tuple(p.label for p in Priority)  # by number: cheaper than `.label` per task
 
+TaskStatus = Literal["all", "pending", "completed"]
+COMPLETION_OF_STATUS: dict[str, bool | None] = {"all": None, "pending": False, "completed": True}
+"""The plan's `status` names for the `completed` filter (None: no filter)."""
 
-class TaskInput(msgspec.Struct):
-    """The editable fields. Read-only fields a client echoes back (`id`, timestamps...) are ignored."""
+SortName = Literal[
+    "created",
+    "-created",
+    "updated",
+    "-updated",
+    "due",
+    "-due",
+    "due_date",
+    "-due_date",
+    "priority",
+    "-priority",
+    "title",
+    "-title",
+]
+SORT_ALIASES = {"due_date": SortKey.DUE}  # the plan's name for `due`
+
+
+def sort_order(name: str) -> tuple[SortKey, bool]:
+    """The sort key a `sort` name means, and whether it is descending (`-`)."""
+    key = name.removeprefix("-")
+    return SORT_ALIASES.get(key) or SortKey(key), name.startswith("-")
+
+
+class TaskInput(msgspec.Struct, forbid_unknown_fields=True):
+    """The editable fields. Read-only fields a client echoes back (`id`, timestamps...) are ignored
+    (`TASK_AS_READ`); any other field is refused."""
 
     title: Title
     description: Description = None
@@ -36,10 +75,10 @@ class TaskInput(msgspec.Struct):
     tags: Tags = []
 
     def draft(self) -> TaskDraft:
-        return TaskDraft(**msgspec.structs.asdict(self))
+        return TaskDraft(self.title, self.description, self.completed, self.priority, self.due_at, self.tags)
 
 
-class TaskPatch(msgspec.Struct, omit_defaults=True):
+class TaskPatch(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True):
     """JSON Merge Patch (RFC 7396): a field left out stays; `null` clears description, due_at, tags
     and priority; title and completed cannot be null."""
 
@@ -51,10 +90,11 @@ class TaskPatch(msgspec.Struct, omit_defaults=True):
     tags: Tags | None | UnsetType = UNSET
 
     def changes(self) -> dict[str, object]:
-        return {name: value for name in self.__struct_fields__ if (value := getattr(self, name)) is not UNSET}
+        # TaskPatch's own fields: a subclass (the MCP tool's arguments) may add the owner and the task id.
+        return {name: value for name in TaskPatch.__struct_fields__ if (value := getattr(self, name)) is not UNSET}
 
 
-class CompletionInput(msgspec.Struct):
+class CompletionInput(msgspec.Struct, forbid_unknown_fields=True):
     completed: bool
 
 
@@ -86,3 +126,21 @@ class TaskOutput(msgspec.Struct):
             task.created_at,
             task.updated_at,
         )
+
+
+TASK_AS_READ = frozenset(TaskOutput.__struct_fields__) | {"version"}
+"""The fields of a task as a client read it: a body may carry any of them (a client may send back
+what it read); those the body does not take, such as `id` or `created_at`, are ignored."""
+
+
+def unknown_fields(sent: Iterable[str], known: Collection[str], ignored: Collection[str] = ()) -> list[FieldError]:
+    """Each name in `sent` that is neither `known` nor `ignored`, with the known name it most looks like."""
+    errors = []
+    for name in sent:
+        if name in known or name in ignored:
+            continue
+        likely = difflib.get_close_matches(name, known, n=1)
+        hint = f" (did you mean `{likely[0]}`?)" if likely else ""
+        listed = f"; the known ones are {', '.join(known)}" if known else "; there are none here"
+        errors.append(FieldError(name, f"unknown{hint}{listed}"))
+    return errors

@@ -235,8 +235,8 @@ def test_a_5_mb_body_without_content_length_is_413(client: TestClient, user: str
 
 
 def padded(size: int) -> bytes:
-    """A valid create body of exactly `size` bytes (the padding is an unknown field, so ignored)."""
-    skeleton = b'{"title": "x", "pad": ""}'
+    """A valid create body of exactly `size` bytes (the padding is a read-only field, so ignored)."""
+    skeleton = b'{"title": "x", "id": ""}'
     return skeleton.replace(b'""', b'"' + b"p" * (size - len(skeleton)) + b'"')
 
 

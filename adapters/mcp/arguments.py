@@ -1,0 +1,102 @@
+"""The MCP tools' arguments, as msgspec structs built from the HTTP adapter's own field definitions.
+
+The JSON schema each tool announces is generated from its struct (`input_schema`), and arguments are
+decoded with the same strict rules as an HTTP body, so a tool takes exactly what the REST API takes.
+"""
+
+from typing import Annotated, Any, TypeVar
+
+import msgspec
+
+from adapters.http.schemas import (
+    COMPLETION_OF_STATUS,
+    DueAt,
+    PriorityLabel,
+    SortName,
+    TaskInput,
+    TaskPatch,
+    TaskStatus,
+    sort_order,
+    unknown_fields,
+)
+from domain.errors import InvalidInput
+from domain.query import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, TaskFilter, TaskQuery
+from domain.task import MAX_USER_ID_LENGTH, Priority
+
+UserId = Annotated[
+    str,
+    msgspec.Meta(
+        description=f"the owner of the tasks: the same opaque string (1 to {MAX_USER_ID_LENGTH} characters) "
+        "as in the REST API's /api/{user_id}/tasks; a tool only ever sees and changes this user's tasks"
+    ),
+]
+Arguments = TypeVar("Arguments", bound=msgspec.Struct)
+
+TaskId = Annotated[
+    str,
+    msgspec.Meta(
+        description="the task's id, a UUID string such as 0b9e8a54-8d0e-4f2a-9a43-2d7f3c1e5b10, exactly as "
+        "add_task (`task_id`) or list_tasks (`id`) returned it; ids are strings, never integers"
+    ),
+]
+
+
+class AddTask(TaskInput, kw_only=True, forbid_unknown_fields=True):
+    user_id: UserId
+
+
+class ListTasks(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    user_id: UserId
+    status: Annotated[TaskStatus, msgspec.Meta(description="`pending` (open), `completed`, or `all`")] = "all"
+    priority: Annotated[PriorityLabel | None, msgspec.Meta(description="only tasks of this priority")] = None
+    tag: Annotated[str | None, msgspec.Meta(description="only tasks carrying this tag (exact match)")] = None
+    due_before: Annotated[DueAt, msgspec.Meta(description="only tasks due strictly before this moment")] = None
+    due_after: Annotated[DueAt, msgspec.Meta(description="only tasks due strictly after this moment")] = None
+    q: (
+        Annotated[
+            str, msgspec.Meta(description="text in the title or description, ignoring ASCII case", max_length=200)
+        ]
+        | None
+    ) = None
+    sort: Annotated[
+        SortName, msgspec.Meta(description="order, `-` for descending (`-due_date`: latest due first); ties by id")
+    ] = "created"
+    limit: Annotated[
+        int,
+        msgspec.Meta(description="at most this many tasks (narrow the filters to see others)", ge=1, le=MAX_PAGE_SIZE),
+    ] = DEFAULT_PAGE_SIZE
+
+    def query(self) -> TaskQuery:
+        priority = None if self.priority is None else Priority.parse(self.priority)
+        wanted = TaskFilter(
+            COMPLETION_OF_STATUS[self.status], priority, self.tag, self.due_before, self.due_after, self.q
+        )
+        return TaskQuery(wanted, *sort_order(self.sort), self.limit)
+
+
+class OneTask(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    user_id: UserId
+    task_id: TaskId
+
+
+class UpdateTask(TaskPatch, kw_only=True, forbid_unknown_fields=True):
+    user_id: UserId
+    task_id: TaskId
+
+
+def input_schema(arguments: type[msgspec.Struct]) -> dict[str, Any]:
+    """The struct's JSON schema as MCP wants it: an object at the root, with no references."""
+    _, components = msgspec.json.schema_components([arguments])
+    schema: dict[str, Any] = components.pop(arguments.__name__)
+    schema.pop("title", None)  # the struct's name, not the tool's
+    if components:  # none today: every argument is a plain value
+        schema["$defs"] = components
+    return schema
+
+
+def decoded(arguments: dict[str, Any] | None, kind: type[Arguments]) -> Arguments:
+    """The tool's arguments, checked as strictly as an HTTP body; an unknown one is named (InvalidInput)."""
+    given = arguments or {}
+    if errors := unknown_fields(given, kind.__struct_fields__):
+        raise InvalidInput(errors)
+    return msgspec.convert(given, kind, strict=True)
