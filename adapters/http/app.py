@@ -6,10 +6,10 @@ from typing import Any
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from adapters.http.connections import when_server_stops
 from adapters.http.cursors import PageCursors
+from adapters.http.docs import DOCS_PATH, SwaggerUIPage, docs_router
 from adapters.http.edge import PathGuard
 from adapters.http.feeds import TaskEventsController
 from adapters.http.observability import RequestObservability, route_template, stdout_writer
@@ -81,8 +81,9 @@ def build_app(
             title="Todo task service",
             version="1.0.0",
             description=DESCRIPTION,
-            path="/docs",
-            render_plugins=[SwaggerRenderPlugin(path="/"), ScalarRenderPlugin(path="/scalar")],
+            path=DOCS_PATH,
+            render_plugins=[SwaggerUIPage()],
+            openapi_router=docs_router(),
         ),
         debug=False,
     )
