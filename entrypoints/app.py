@@ -5,6 +5,7 @@ import gc
 from litestar import Litestar
 
 from adapters.http.app import build_app
+from adapters.http.metrics import Metrics
 from entrypoints.container import Container
 from entrypoints.retention import RetentionSchedule
 from entrypoints.settings import Settings
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         max_body_bytes=settings.max_body_bytes,
         cors_origins=settings.cors_origins,
         access_log=settings.access_log,
+        metrics=Metrics(settings.metrics_path, container.gauges()),
     )
 
 

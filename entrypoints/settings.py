@@ -112,6 +112,18 @@ def _host(text: str) -> str:
 HOST = Kind("an IP address or a host name", _host)
 
 
+_PATH = re.compile(r"(/[A-Za-z0-9._~-]+)+")
+
+
+def _path(text: str) -> str:
+    if not _PATH.fullmatch(text.strip()):
+        raise ValueError(text)
+    return text.strip()
+
+
+PATH = Kind("a path like /metrics (letters, digits and . _ ~ - between slashes)", _path)
+
+
 def _shown(default: Any) -> str:
     if isinstance(default, tuple | str) and not default:
         return "unset"
@@ -187,6 +199,9 @@ class Settings:
     )
     stream_heartbeat: float = setting(
         "TODO_STREAM_HEARTBEAT", 15.0, seconds(), "seconds of silence before an event stream sends a comment line"
+    )
+    metrics_path: str = setting(
+        "TODO_METRICS_PATH", "/metrics", PATH, "where Prometheus scrapes the metrics (kept off the access log)"
     )
 
     @classmethod

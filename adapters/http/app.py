@@ -12,6 +12,7 @@ from adapters.http.cursors import PageCursors
 from adapters.http.docs import DOCS_PATH, SwaggerUIPage, docs_router
 from adapters.http.edge import PathGuard
 from adapters.http.feeds import TaskEventsController
+from adapters.http.metrics import Metrics
 from adapters.http.observability import RequestObservability, route_template, stdout_writer
 from adapters.http.openapi import X_REQUEST_ID, finish_document
 from adapters.http.operations import OperationsController
@@ -63,14 +64,20 @@ def build_app(
     max_body_bytes: int,
     cors_origins: Sequence[str] = (),
     access_log: bool = True,
+    metrics: Metrics | None = None,
 ) -> Litestar:
+    if metrics is not None:
+        on_startup = [*on_startup, metrics.start]
+        on_shutdown = [metrics.stop, *on_shutdown]
     app = Litestar(
         route_handlers=[
             TaskController.bound_to(tasks, cursors=cursors),
             TaskEventsController.bound_to(events),
             EventStreamController.bound_to(streams, stream_heartbeat),
             OperationsController.bound_to(tasks),
+            *([metrics.route()] if metrics else []),
         ],
+        middleware=[metrics.middleware] if metrics else [],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=max_body_bytes,
         cors_config=cors_config(cors_origins),
@@ -95,5 +102,6 @@ def build_app(
         PathGuard(app.asgi_handler),
         write=stdout_writer() if access_log else None,
         route_of=route_template(app),
+        unlogged={metrics.path} if metrics else set(),
     )
     return app
