@@ -5,6 +5,7 @@ import gc
 from litestar import Litestar
 
 from adapters.http.app import build_app, origin_allowed
+from adapters.http.metrics import Metrics
 from adapters.mcp.http import streamable_http
 from adapters.mcp.tools import task_server
 from entrypoints.container import Container
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         access_log=settings.access_log,
         mounts=mounts,
         lifespan=lifespan,
+        metrics=Metrics(settings.metrics_path, container.gauges()),
     )
 
 

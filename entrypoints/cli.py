@@ -27,6 +27,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import fields
+from importlib import metadata
 from typing import Any
 
 import psycopg
@@ -148,6 +149,7 @@ def _flag_of(name: str) -> Callable[[str], object]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="todo", description="The todo task service.")
+    parser.add_argument("--version", action="version", version=f"todo {metadata.version('todo-task-service')}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser(

@@ -9,6 +9,7 @@ from dependency_injector import containers, providers
 
 from adapters.http.cursors import PageCursors
 from adapters.memory import InMemoryTaskStore
+from adapters.metrics import ServiceGauges
 from adapters.sql.psycopg_database import PsycopgDatabase
 from adapters.sql.secrets import stored_secret
 from adapters.sql.sqlite_database import SqliteDatabase
@@ -32,23 +33,19 @@ def cursor_secret(settings: Settings) -> Callable[[], bytes]:
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
+    sqlite_database = providers.Singleton(SqliteDatabase, settings.provided.sqlite_path)
+    postgres_database = providers.Singleton(
+        PsycopgDatabase,
+        settings.provided.libpq_url,
+        pool_size=settings.provided.pool_size,
+        timeout=settings.provided.db_timeout,
+        prepared_statements=settings.provided.prepared_statements,
+    )
     store = providers.Selector(
         settings.provided.store_kind,
         memory=providers.Singleton(InMemoryTaskStore),
-        sqlite=providers.Singleton(
-            SqlTaskStore, providers.Singleton(SqliteDatabase, settings.provided.sqlite_path), dialect="sqlite"
-        ),
-        postgres=providers.Singleton(
-            SqlTaskStore,
-            providers.Singleton(
-                PsycopgDatabase,
-                settings.provided.libpq_url,
-                pool_size=settings.provided.pool_size,
-                timeout=settings.provided.db_timeout,
-                prepared_statements=settings.provided.prepared_statements,
-            ),
-            dialect="postgresql",
-        ),
+        sqlite=providers.Singleton(SqlTaskStore, sqlite_database, dialect="sqlite"),
+        postgres=providers.Singleton(SqlTaskStore, postgres_database, dialect="postgresql"),
     )
 
     tasks = providers.Singleton(TaskService, store=store)
@@ -57,3 +54,12 @@ class Container(containers.DeclarativeContainer):
     )
     streams = providers.Singleton(EventStreams, log=store, max_streams=settings.provided.max_streams)
     page_cursors = providers.Singleton(PageCursors, providers.Callable(cursor_secret, settings))
+    # What /metrics reads beside the request counts: the event log's size, and the pool's use on Postgres.
+    gauges = providers.Selector(
+        settings.provided.store_kind,
+        memory=providers.Singleton(ServiceGauges, streams=streams),
+        sqlite=providers.Singleton(ServiceGauges, streams=streams, database=sqlite_database),
+        postgres=providers.Singleton(
+            ServiceGauges, streams=streams, database=postgres_database, pool=postgres_database.provided.pool
+        ),
+    )

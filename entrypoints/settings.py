@@ -112,6 +112,18 @@ def _host(text: str) -> str:
 HOST = Kind("an IP address or a host name", _host)
 
 
+_PATH = re.compile(r"(/[A-Za-z0-9._~-]+)+")
+
+
+def _path(text: str) -> str:
+    if not _PATH.fullmatch(text.strip()):
+        raise ValueError(text)
+    return text.strip()
+
+
+PATH = Kind("a path like /metrics (letters, digits and . _ ~ - between slashes)", _path)
+
+
 def _shown(default: Any) -> str:
     if isinstance(default, tuple | str) and not default:
         return "unset"
@@ -193,6 +205,9 @@ class Settings:
         False,
         FLAG,
         "serve the task tools to AI agents over MCP streamable HTTP at /mcp (`todo mcp` serves them over stdio)",
+    )
+    metrics_path: str = setting(
+        "TODO_METRICS_PATH", "/metrics", PATH, "where Prometheus scrapes the metrics (kept off the access log)"
     )
 
     @classmethod

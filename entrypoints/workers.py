@@ -10,17 +10,25 @@ The parent binds the sockets, starts the workers, replaces one that dies (its so
 connections meant for it wait in the backlog meanwhile), and on SIGTERM or SIGINT asks every worker
 to shut down gracefully and waits for them. A worker that fails to start ends the whole server:
 it would fail the same way again.
+
+Metrics: the workers share one PROMETHEUS_MULTIPROC_DIR (the operator's, else a temporary folder
+made here and removed at the end), where prometheus-client keeps each worker's numbers for a scrape
+to add up. It is emptied at the start, and a worker that exits has its live gauges removed.
 """
 
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
 import socket
+import tempfile
 import threading
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 
 import uvicorn
+from prometheus_client import multiprocess
 from uvicorn.config import STARTUP_FAILURE
 
 log = logging.getLogger("uvicorn.error")
@@ -47,6 +55,17 @@ def _worker(config: uvicorn.Config, sock: socket.socket) -> None:
         raise SystemExit(STARTUP_FAILURE)
 
 
+def _metrics_folder() -> Path | None:
+    """The folder the workers keep their metrics in, emptied; the one made here (to remove at the end)."""
+    if given := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        for stale in Path(given).glob("*.db"):  # a previous server's numbers
+            stale.unlink()
+        return None
+    made = Path(tempfile.mkdtemp(prefix="todo-metrics-"))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(made)  # the spawned workers inherit it
+    return made
+
+
 def serve_workers(config: uvicorn.Config, count: int) -> int:
     """Run `count` workers until SIGTERM or SIGINT; the exit status for the command."""
     # Without SO_REUSEPORT this fails when anything holds the port, so a second server is refused,
@@ -57,6 +76,8 @@ def serve_workers(config: uvicorn.Config, count: int) -> int:
     except OSError as error:
         log.error("Cannot listen on %s port %d: %s", config.host, config.port, error.strerror)
         return STARTUP_FAILURE
+
+    made = _metrics_folder()
 
     def start(sock: socket.socket) -> BaseProcess:
         worker = _spawn.Process(target=_worker, args=(config, sock))
@@ -79,6 +100,7 @@ def serve_workers(config: uvicorn.Config, count: int) -> int:
                 stopping.set()
                 break
             log.warning("Worker [%d] exited (%s); starting another", worker.pid, worker.exitcode)
+            multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
             workers[index] = start(sockets[index])
     for worker in workers:
         if worker.is_alive() and worker.pid is not None:
@@ -87,5 +109,7 @@ def serve_workers(config: uvicorn.Config, count: int) -> int:
         worker.join()
     for sock in sockets:
         sock.close()
+    if made is not None:
+        shutil.rmtree(made, ignore_errors=True)
     log.info("Stopped parent process [%d]", os.getpid())
     return status

@@ -8,12 +8,13 @@ from litestar import Litestar, asgi
 from litestar.config.cors import CORSConfig
 from litestar.handlers import ASGIRouteHandler
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from adapters.http.connections import when_server_stops
 from adapters.http.cursors import PageCursors
+from adapters.http.docs import DOCS_PATH, SwaggerUIPage, docs_router
 from adapters.http.edge import PathGuard
 from adapters.http.feeds import TaskEventsController
+from adapters.http.metrics import Metrics
 from adapters.http.observability import RequestObservability, route_template, stdout_writer
 from adapters.http.openapi import X_REQUEST_ID, finish_document
 from adapters.http.operations import OperationsController
@@ -80,9 +81,13 @@ def build_app(
     access_log: bool = True,
     mounts: Mapping[str, Any] = {},
     lifespan: Sequence[AbstractAsyncContextManager[None]] = (),
+    metrics: Metrics | None = None,
 ) -> Litestar:
     """`mounts`: ASGI apps served under a path (such as the MCP endpoint), outside the OpenAPI
     document; `lifespan`: contexts entered around the app's life (what those apps need running)."""
+    if metrics is not None:
+        on_startup = [*on_startup, metrics.start]
+        on_shutdown = [metrics.stop, *on_shutdown]
     app = Litestar(
         route_handlers=[
             TaskController.bound_to(tasks, cursors=cursors),
@@ -90,7 +95,9 @@ def build_app(
             EventStreamController.bound_to(streams, stream_heartbeat),
             OperationsController.bound_to(tasks),
             *(_mounted(path, mounted) for path, mounted in mounts.items()),
+            *([metrics.route()] if metrics else []),
         ],
+        middleware=[metrics.middleware] if metrics else [],
         lifespan=list(lifespan),
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=refuse_unknown_query_parameters,
@@ -103,8 +110,9 @@ def build_app(
             title="Todo task service",
             version="1.0.0",
             description=DESCRIPTION,
-            path="/docs",
-            render_plugins=[SwaggerRenderPlugin(path="/"), ScalarRenderPlugin(path="/scalar")],
+            path=DOCS_PATH,
+            render_plugins=[SwaggerUIPage()],
+            openapi_router=docs_router(),
         ),
         debug=False,
     )
@@ -116,5 +124,6 @@ def build_app(
         PathGuard(app.asgi_handler),
         write=stdout_writer() if access_log else None,
         route_of=route_template(app),
+        unlogged={metrics.path} if metrics else set(),
     )
     return app

@@ -18,7 +18,7 @@ import functools
 import os
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from time import perf_counter
 from typing import Any
 
@@ -67,14 +67,23 @@ _FAILURE_START, _FAILURE_BODY = problem_messages(500, UNEXPECTED_DETAIL)
 class RequestObservability:
     """ASGI middleware: the `X-Request-ID` header on every response, and the access log line."""
 
-    __slots__ = ("_encode", "app", "route_of", "write")
+    __slots__ = ("_encode", "app", "route_of", "unlogged", "write")
 
-    def __init__(self, app: ASGIApp, *, write: Write | None = None, route_of: RouteOf = literal_path) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        write: Write | None = None,
+        route_of: RouteOf = literal_path,
+        unlogged: Collection[str] = (),
+    ) -> None:
         """`write`: where access log lines go (None: no access log). `route_of`: the route of a request that
-        Litestar did not route itself (a CORS preflight, a 405, an unknown path)."""
+        Litestar did not route itself (a CORS preflight, a 405, an unknown path). `unlogged`: paths whose
+        requests are not logged (the metrics scrape, every few seconds)."""
         self.app = app
         self.write = write
         self.route_of = route_of
+        self.unlogged = frozenset(unlogged)
         self._encode = msgspec.json.Encoder().encode
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -122,7 +131,7 @@ class RequestObservability:
                     await send(_FAILURE_BODY)
             raise
         finally:
-            if self.write is not None:
+            if self.write is not None and scope["path"] not in self.unlogged:
                 self._log(scope, 0 if gone else status, start, request_id)
 
     def _log(self, scope: Scope, status: int, start: float, request_id: str) -> None:

@@ -1,0 +1,64 @@
+"""/metrics in one process: requests by route template and status, the gauges, the path setting."""
+
+import uuid
+
+import pytest
+from litestar.testing import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from entrypoints.settings import ConfigurationError, Settings
+from tests.http.conftest import open_client
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+def scrape(client: TestClient, path: str = "/metrics") -> Samples:
+    response = client.get(path)
+    assert response.status_code == 200
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    }
+
+
+def requests(samples: Samples, method: str, path: str, status: int) -> float:
+    labels = {"app_name": "todo", "method": method, "path": path, "status_code": str(status)}
+    return samples.get(("todo_requests_total", frozenset(labels.items())), 0.0)
+
+
+def test_requests_are_counted_by_route_template_never_by_raw_path(sqlite_url: str, user: str) -> None:
+    with open_client(sqlite_url) as client:
+        before = scrape(client)
+        client.post(f"/api/{user}/tasks", json={"title": "one"})
+        client.get(f"/api/{user}/tasks")
+        client.get(f"/api/{user}/tasks/{uuid.uuid4()}")
+        after = scrape(client)
+
+    assert (
+        requests(after, "POST", "/api/{user_id}/tasks", 201)
+        == requests(before, "POST", "/api/{user_id}/tasks", 201) + 1
+    )
+    assert (
+        requests(after, "GET", "/api/{user_id}/tasks", 200) == requests(before, "GET", "/api/{user_id}/tasks", 200) + 1
+    )
+    missing = "/api/{user_id}/tasks/{task_id}"
+    assert requests(after, "GET", missing, 404) == requests(before, "GET", missing, 404) + 1
+    assert not any(user in value for _, labels in after for _, value in labels)
+    assert after[("todo_event_log_events", frozenset())] == 1
+    assert after[("todo_event_streams_open", frozenset())] == 0
+    durations = [value for (name, _), value in after.items() if name == "todo_request_duration_seconds_count"]
+    assert sum(durations) >= 3
+
+
+def test_metrics_stay_out_of_the_openapi_document_and_follow_their_setting(client: TestClient) -> None:
+    assert "/metrics" not in client.get("/docs/openapi.json").json()["paths"]
+    with open_client("memory://", metrics_path="/ops/metrics") as moved:
+        assert moved.get("/metrics").status_code == 404
+        assert ("todo_event_streams_open", frozenset()) in scrape(moved, "/ops/metrics")
+
+
+@pytest.mark.parametrize("value", ["metrics", "/", "/metrics/", "/a b", "/metrics?x=1"])
+def test_a_metrics_path_that_is_not_a_plain_path_is_refused(value: str) -> None:
+    with pytest.raises(ConfigurationError, match="TODO_METRICS_PATH"):
+        Settings.from_env({"TODO_METRICS_PATH": value})
