@@ -228,19 +228,21 @@ def run_store(store: str, args: argparse.Namespace) -> None:
     finally:
         stop(service)
 
-    workers: dict[int, Measured] = {}
+    workers: dict[int, dict[str, Measured]] = {}
     busy: dict[int, dict[str, float]] = {}
     if not args.skip_workers:
         for count in (1, 2):
             service = serve_service(service_port, count, env)
             try:
                 wrk(service_port, "mixed", 3, args.connections, tasks_file)
-                workers[count] = Measured()
+                workers[count] = {"mixed": Measured(), "create": Measured()}
                 before, wrk_before, started = cpu_by_role(service.pid), _waited_children_cpu(), time.monotonic()
-                workers[count].add(wrk(service_port, "mixed", args.duration, args.connections, tasks_file))
+                workers[count]["mixed"].add(wrk(service_port, "mixed", args.duration, args.connections, tasks_file))
                 after, elapsed = cpu_by_role(service.pid), time.monotonic() - started
                 busy[count] = {role: (after[role] - before[role]) / elapsed for role in after}
                 busy[count]["wrk"] = (_waited_children_cpu() - wrk_before) / elapsed
+                # Writes alone: with several workers they share one SQLite file's write lock.
+                workers[count]["create"].add(wrk(service_port, "create", args.duration, args.connections, tasks_file))
             finally:
                 stop(service)
 
@@ -250,7 +252,7 @@ def run_store(store: str, args: argparse.Namespace) -> None:
 def report(
     store: str,
     results: dict[str, dict[str, Measured]],
-    workers: dict[int, Measured],
+    workers: dict[int, dict[str, Measured]],
     busy: dict[int, dict[str, float]],
     memory: float,
     args: argparse.Namespace,
@@ -273,14 +275,16 @@ def report(
     if workers:
         database = "Postgres" if store == "postgres" else "(SQLite runs in the service)"
         print(
-            f"\n| `todo serve --workers` | mixed req/s | p99 ms | non-2xx | CPU busy: service / {database} / wrk (cores) |"
+            "\n| `todo serve --workers` | mixed req/s | p99 ms | create req/s | p99 ms | non-2xx "
+            f"| mixed, CPU busy: service / {database} / wrk (cores) |"
         )
-        print("| ---: | ---: | ---: | ---: | ---: |")
-        for count, measured in workers.items():
-            cpu = busy[count]
+        print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for count, runs in workers.items():
+            mixed, create, cpu = runs["mixed"], runs["create"], busy[count]
+            failed = sum(run.non2xx + run.socket_errors for run in runs.values())
             print(
-                f"| {count} | {measured.rps:,.0f} | {max(measured.p99_ms):.1f} | {measured.non2xx + measured.socket_errors} "
-                f"| {cpu['service']:.2f} / {cpu['postgres']:.2f} / {cpu['wrk']:.2f} |"
+                f"| {count} | {mixed.rps:,.0f} | {max(mixed.p99_ms):.1f} | {create.rps:,.0f} | {max(create.p99_ms):.1f} "
+                f"| {failed} | {cpu['service']:.2f} / {cpu['postgres']:.2f} / {cpu['wrk']:.2f} |"
             )
     print(f"\nService resident memory after the run (one worker): {memory:.0f} MiB")
 

@@ -21,6 +21,7 @@ import logging
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,6 +45,7 @@ _dialect = sqlite_dialect.dialect()
 Processor = Callable[[Any], Any] | None
 
 BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another process's write lock
+LOCK_RETRY_SECONDS = 0.001
 MAX_BATCH = 256  # writes committed together at most
 
 
@@ -116,10 +118,10 @@ def _compile(statement: Executable) -> _Compiled:
     )
 
 
-def _connect(path: str, synchronous: str) -> sqlite3.Connection:
+def _connect(path: str, synchronous: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
     connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    connection.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     connection.execute(f"PRAGMA synchronous={synchronous}")
     return connection
 
@@ -211,7 +213,7 @@ class SqliteDatabase:
         while (batch := self._next_batch()) is not None:
             try:
                 if connection is None:
-                    connection = _connect(self.path, self.synchronous)
+                    connection = _connect(self.path, self.synchronous, busy_timeout_ms=0)
                 outcomes = _committed(connection, batch)
             except sqlite3.Error as error:  # the file cannot be opened
                 outcomes = [(None, _unavailable(error))] * len(batch)
@@ -243,7 +245,7 @@ def _committed(connection: sqlite3.Connection, batch: list[_Write]) -> list[tupl
     changes nothing), several in a savepoint. An error that ends the transaction fails the batch."""
     outcomes: list[tuple[Any, BaseException | None]] = []
     try:
-        connection.execute("BEGIN IMMEDIATE")
+        _begin(connection)
         for write in batch:
             try:
                 outcomes.append((_run(connection, write.steps), None))
@@ -259,6 +261,20 @@ def _committed(connection: sqlite3.Connection, batch: list[_Write]) -> list[tupl
             connection.execute("ROLLBACK")
         return [(None, _unavailable(error))] * len(batch)
     return outcomes
+
+
+def _begin(connection: sqlite3.Connection) -> None:
+    """BEGIN IMMEDIATE, trying again every millisecond while another process holds the write lock:
+    SQLite's own busy handler sleeps ever longer between tries (up to 100 ms)."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            if getattr(error, "sqlite_errorname", "") != "SQLITE_BUSY" or time.monotonic() > deadline:
+                raise
+            time.sleep(LOCK_RETRY_SECONDS)
 
 
 def _run(connection: sqlite3.Connection, steps: tuple[Step, ...]) -> list[Row]:
