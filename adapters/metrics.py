@@ -5,19 +5,16 @@ Per worker process, kept current by `sample_worker` (every second, and at each s
 across the workers of `todo serve --workers N`:
 - `todo_event_streams_open`: live event streams open.
 - `todo_db_pool_connections{state="in_use"|"idle"}` and `todo_db_pool_waiting`: the Postgres pool's
-  connections, and the requests waiting in the pool's own queue for one. PsycopgDatabase lets requests
-  wait for a connection on a semaphore of its own, ahead of the pool, so `todo_db_pool_waiting` stays
-  near 0 and `in_use` at the pool size is what shows a saturated pool. SQLite and memory:// have no
-  pool, and report none.
+  connections, and the requests waiting for one. SQLite and memory:// have no pool, and report none.
 
 Shared by every worker, read at each scrape by the worker that answers it (`sample_database`):
 - `todo_event_log_events`: the events the log keeps (one `count(*)` on task_events; memory:// reports none).
 """
 
 from prometheus_client import Gauge
-from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import func, select
 
+from adapters.sql.psycopg_database import PsycopgDatabase
 from adapters.sql.schema import task_events
 from adapters.sql.store import Database
 from application.streams import EventStreams
@@ -26,9 +23,7 @@ OPEN_STREAMS = Gauge("todo_event_streams_open", "Live event streams open", multi
 POOL_CONNECTIONS = Gauge(
     "todo_db_pool_connections", "Postgres pool connections, by state", ["state"], multiprocess_mode="livesum"
 )
-POOL_WAITING = Gauge(
-    "todo_db_pool_waiting", "Requests waiting in the Postgres pool's queue", multiprocess_mode="livesum"
-)
+POOL_WAITING = Gauge("todo_db_pool_waiting", "Requests waiting for a Postgres connection", multiprocess_mode="livesum")
 EVENT_LOG_EVENTS = Gauge("todo_event_log_events", "Events the event log keeps", multiprocess_mode="mostrecent")
 
 COUNT_EVENTS = select(func.count()).select_from(task_events)
@@ -36,20 +31,20 @@ COUNT_EVENTS = select(func.count()).select_from(task_events)
 
 class ServiceGauges:
     def __init__(
-        self, *, streams: EventStreams, database: Database | None = None, pool: AsyncConnectionPool | None = None
+        self, *, streams: EventStreams, database: Database | None = None, postgres: PsycopgDatabase | None = None
     ) -> None:
         self._streams = streams
         self._database = database
-        self._pool = pool
+        self._postgres = postgres
 
     def sample_worker(self) -> None:
         OPEN_STREAMS.set(self._streams.open_streams)
-        if self._pool is not None:
-            stats = self._pool.get_stats()
+        if self._postgres is not None:
+            stats = self._postgres.pool.get_stats()
             idle = stats.get("pool_available", 0)
             POOL_CONNECTIONS.labels("in_use").set(stats.get("pool_size", 0) - idle)
             POOL_CONNECTIONS.labels("idle").set(idle)
-            POOL_WAITING.set(stats.get("requests_waiting", 0))
+            POOL_WAITING.set(self._postgres.waiting)
 
     async def sample_database(self) -> None:
         if self._database is not None:

@@ -60,6 +60,6 @@ class Container(containers.DeclarativeContainer):
         memory=providers.Singleton(ServiceGauges, streams=streams),
         sqlite=providers.Singleton(ServiceGauges, streams=streams, database=sqlite_database),
         postgres=providers.Singleton(
-            ServiceGauges, streams=streams, database=postgres_database, pool=postgres_database.provided.pool
+            ServiceGauges, streams=streams, database=postgres_database, postgres=postgres_database
         ),
     )

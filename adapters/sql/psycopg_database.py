@@ -136,6 +136,7 @@ class PsycopgDatabase:
         self._sql: dict[Executable, tuple[str, bool]] = {}
         self._in_use = 0  # connections out of the pool
         self._turns = asyncio.Semaphore(pool_size)  # one per connection
+        self.waiting = 0  # requests waiting for a connection now
 
     async def fetch_all(self, statement: Executable, params: dict[str, Any]) -> list[Row]:
         rows: list[Row] = await self._run(statement, params, AsyncCursor.fetchall)
@@ -219,11 +220,14 @@ class PsycopgDatabase:
         if not self._turns.locked():
             await self._turns.acquire()  # free: returns without waiting
             return
+        self.waiting += 1
         try:
             async with asyncio.timeout(deadline - monotonic()):
                 await self._turns.acquire()
         except TimeoutError:
             raise StoreUnavailable(f"no database connection was free within {self.timeout:g} s") from None
+        finally:
+            self.waiting -= 1
 
     async def _live_connection(self, deadline: float) -> Connection:
         for _ in range(self.pool.max_size + 1):  # past that many, the pool hands out fresh connections

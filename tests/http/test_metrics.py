@@ -1,11 +1,18 @@
 """/metrics in one process: requests by route template and status, the gauges, the path setting."""
 
+import asyncio
 import uuid
 
 import pytest
 from litestar.testing import TestClient
+from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import text
 
+from adapters.memory import InMemoryTaskStore
+from adapters.metrics import ServiceGauges
+from adapters.sql.psycopg_database import PsycopgDatabase
+from application.streams import EventStreams
 from entrypoints.settings import ConfigurationError, Settings
 from tests.http.conftest import open_client
 
@@ -62,3 +69,28 @@ def test_metrics_stay_out_of_the_openapi_document_and_follow_their_setting(clien
 def test_a_metrics_path_that_is_not_a_plain_path_is_refused(value: str) -> None:
     with pytest.raises(ConfigurationError, match="TODO_METRICS_PATH"):
         Settings.from_env({"TODO_METRICS_PATH": value})
+
+
+POOL_SAMPLES = [("todo_db_pool_connections", {"state": "in_use"}), ("todo_db_pool_waiting", {})]
+
+
+@pytest.mark.postgres
+@pytest.mark.anyio
+async def test_the_pool_gauges_show_connections_in_use_and_requests_waiting_for_one(postgres_url: str) -> None:
+    database = PsycopgDatabase(postgres_url, pool_size=1, timeout=5.0)
+    gauges = ServiceGauges(streams=EventStreams(InMemoryTaskStore(), max_streams=1), postgres=database)
+    await database.open()
+    try:
+        held = asyncio.create_task(database.fetch_one(text("SELECT pg_sleep(0.5)"), {}))
+        await asyncio.sleep(0.2)
+        queued = [asyncio.create_task(database.fetch_one(text("SELECT 1"), {})) for _ in range(3)]
+        await asyncio.sleep(0.1)
+        gauges.sample_worker()
+        during = {name: REGISTRY.get_sample_value(name, labels) for name, labels in POOL_SAMPLES}
+        await asyncio.gather(held, *queued)
+        gauges.sample_worker()
+        after = {name: REGISTRY.get_sample_value(name, labels) for name, labels in POOL_SAMPLES}
+    finally:
+        await database.close()
+    assert during == {"todo_db_pool_connections": 1, "todo_db_pool_waiting": 3}
+    assert after == {"todo_db_pool_connections": 0, "todo_db_pool_waiting": 0}
