@@ -142,7 +142,7 @@ def _completion(completed: bool | None, status: str | None) -> bool | None:
     return named
 
 
-def refuse_unknown_query_parameters(request: Request[Any, Any, Any]) -> None:
+async def refuse_unknown_query_parameters(request: Request[Any, Any, Any]) -> None:
     """A `before_request` hook: a query parameter the route does not take is a 400 naming it and the
     known ones, so that a filter a client believes it applied is never silently dropped."""
     if not request.scope["query_string"]:
