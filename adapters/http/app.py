@@ -97,7 +97,6 @@ def build_app(
             *(_mounted(path, mounted) for path, mounted in mounts.items()),
             *([metrics.route()] if metrics else []),
         ],
-        middleware=[metrics.middleware] if metrics else [],
         lifespan=list(lifespan),
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=refuse_unknown_query_parameters,
@@ -125,5 +124,6 @@ def build_app(
         write=stdout_writer() if access_log else None,
         route_of=route_template(app),
         unlogged={metrics.path} if metrics else set(),
+        counts=metrics.requests if metrics else None,
     )
     return app

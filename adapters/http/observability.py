@@ -26,6 +26,7 @@ import msgspec
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 
+from adapters.http.metrics import RequestCounts
 from adapters.http.problems import UNEXPECTED_DETAIL, problem_messages
 
 HTTP = ScopeType.HTTP
@@ -67,7 +68,7 @@ _FAILURE_START, _FAILURE_BODY = problem_messages(500, UNEXPECTED_DETAIL)
 class RequestObservability:
     """ASGI middleware: the `X-Request-ID` header on every response, and the access log line."""
 
-    __slots__ = ("_encode", "app", "route_of", "unlogged", "write")
+    __slots__ = ("_encode", "app", "counts", "route_of", "unlogged", "write")
 
     def __init__(
         self,
@@ -76,11 +77,13 @@ class RequestObservability:
         write: Write | None = None,
         route_of: RouteOf = literal_path,
         unlogged: Collection[str] = (),
+        counts: RequestCounts | None = None,
     ) -> None:
         """`write`: where access log lines go (None: no access log). `route_of`: the route of a request that
         Litestar did not route itself (a CORS preflight, a 405, an unknown path). `unlogged`: paths whose
-        requests are not logged (the metrics scrape, every few seconds)."""
+        requests are not logged (the metrics scrape, every few seconds). `counts`: the request metrics."""
         self.app = app
+        self.counts = counts
         self.write = write
         self.route_of = route_of
         self.unlogged = frozenset(unlogged)
@@ -91,6 +94,8 @@ class RequestObservability:
             await self.app(scope, receive, send)
             return
         start = perf_counter()
+        if self.counts is not None:
+            self.counts.started()
         sent = None
         for name, value in scope["headers"]:
             if name == HEADER:
@@ -133,6 +138,10 @@ class RequestObservability:
         finally:
             if self.write is not None and scope["path"] not in self.unlogged:
                 self._log(scope, 0 if gone else status, start, request_id)
+            if self.counts is not None:
+                self.counts.ended()
+                route = scope.get("path_template", "unrouted")
+                self.counts.answered(scope["method"], route, 0 if gone else status, perf_counter() - start)  # type: ignore[typeddict-item]
 
     def _log(self, scope: Scope, status: int, start: float, request_id: str) -> None:
         duration_ms = round((perf_counter() - start) * 1000, 3)

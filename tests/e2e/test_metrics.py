@@ -29,7 +29,7 @@ def scrape(server: Server) -> dict[tuple[str, frozenset[tuple[str, str]]], float
 
 
 def listed(samples: dict[tuple[str, frozenset[tuple[str, str]]], float]) -> float:
-    labels = {"app_name": "todo", "method": "GET", "path": "/api/{user_id}/tasks", "status_code": "200"}
+    labels = {"method": "GET", "path": "/api/{user_id}/tasks", "status_code": "200"}
     return samples.get(("todo_requests_total", frozenset(labels.items())), 0.0)
 
 

@@ -30,7 +30,7 @@ def scrape(client: TestClient, path: str = "/metrics") -> Samples:
 
 
 def requests(samples: Samples, method: str, path: str, status: int) -> float:
-    labels = {"app_name": "todo", "method": method, "path": path, "status_code": str(status)}
+    labels = {"method": method, "path": path, "status_code": str(status)}
     return samples.get(("todo_requests_total", frozenset(labels.items())), 0.0)
 
 
@@ -40,6 +40,7 @@ def test_requests_are_counted_by_route_template_never_by_raw_path(sqlite_url: st
         client.post(f"/api/{user}/tasks", json={"title": "one"})
         client.get(f"/api/{user}/tasks")
         client.get(f"/api/{user}/tasks/{uuid.uuid4()}")
+        client.get(f"/api/{user}/nowhere")
         after = scrape(client)
 
     assert (
@@ -51,6 +52,8 @@ def test_requests_are_counted_by_route_template_never_by_raw_path(sqlite_url: st
     )
     missing = "/api/{user_id}/tasks/{task_id}"
     assert requests(after, "GET", missing, 404) == requests(before, "GET", missing, 404) + 1
+    assert requests(after, "GET", "unrouted", 404) == requests(before, "GET", "unrouted", 404) + 1
+    assert after[("todo_requests_in_progress", frozenset())] == 1  # the scrape itself
     assert not any(user in value for _, labels in after for _, value in labels)
     assert after[("todo_event_log_events", frozenset())] == 1
     assert after[("todo_event_streams_open", frozenset())] == 0
