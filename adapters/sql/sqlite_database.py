@@ -2,16 +2,18 @@
 together by one writer thread.
 
 SQLAlchemy builds and compiles each statement once; its bind and result processors (the same ones
-its engine would use, so the file stays what the schema and the migrations made it) convert values.
+its engine would use, so the file stays what the schema and the migrations made it) convert values,
+except that the types every task row holds load through faster equivalents (`_loader`).
 
 - Reads run on the event loop's own thread, on a connection of their own: in WAL mode a read never
   waits for the writer, and a read from a warm cache costs less than handing it to a thread.
-- Writes go to one writer thread. It takes every write waiting, runs them in one transaction, each
-  in a savepoint of its own (a write that fails is undone alone), and commits once: one fsync for
-  all of them (group commit). Each request is answered only after the commit that holds its write,
-  so an answer always means the write is on disk, at the durability `synchronous` states.
-- Several processes on one file (`--workers`) share SQLite's write lock: the writer waits for it up
-  to the busy timeout. Within a process no request ever waits on that lock.
+- Writes go to one writer thread. It takes every write waiting, runs them in one transaction (a
+  write that fails is undone alone), and commits once: one fsync for all of them (group commit).
+  Each request is answered only after the commit that holds its write, so an answer always means
+  the write is on disk, at the durability `synchronous` states. The thread only runs statements:
+  arguments are bound and rows loaded on the event loop.
+- Several processes on one file (`--workers`) share SQLite's write lock: the writer tries for it
+  every millisecond up to the busy timeout. Within a process no request ever waits on that lock.
 - A store that cannot answer (a locked, missing, unreadable or full file) is `StoreUnavailable`.
 """
 
