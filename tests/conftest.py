@@ -81,3 +81,14 @@ def sqlite_url(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'tasks.sqlite3'}"
     upgrade(url)
     return url
+
+
+@pytest.fixture
+def user() -> str:
+    """A fresh owner per test, so tests sharing the session's Postgres database never see each other."""
+    return f"user-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def other_user() -> str:
+    return f"other-{uuid.uuid4().hex[:12]}"

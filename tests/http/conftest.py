@@ -4,7 +4,6 @@ Every response any test receives is also checked for the promises that hold ever
 and no error body that leaks a stack trace, SQL or driver name.
 """
 
-import uuid
 from collections.abc import Iterator
 
 import httpx
@@ -47,17 +46,6 @@ def store_client(request: pytest.FixtureRequest) -> Iterator[TestClient]:
     url = "memory://" if request.param == "memory" else request.getfixturevalue(f"{request.param}_url")
     with open_client(url) as client:
         yield client
-
-
-@pytest.fixture
-def user() -> str:
-    """A fresh owner per test, so tests sharing the session's Postgres database never see each other."""
-    return f"user-{uuid.uuid4().hex[:12]}"
-
-
-@pytest.fixture
-def other_user() -> str:
-    return f"other-{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -3,7 +3,6 @@ stdio client, and `/mcp` on a real `todo serve` with TODO_MCP=true. The REST API
 `todo serve` shows what the tools did (and the reverse)."""
 
 import json
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -57,16 +56,6 @@ def tools(request: pytest.FixtureRequest, store_url: str, rest: Server) -> Tools
     # A memory store lives in its process: `todo mcp`'s tasks are its own.
     stdio = StdioServerParameters(command=str(TODO), args=["mcp"], env=todo_env(store_url))
     return Tools("stdio", stdio, None if store_url == "memory://" else rest.base_url)
-
-
-@pytest.fixture
-def user() -> str:
-    return f"user-{uuid.uuid4().hex[:12]}"
-
-
-@pytest.fixture
-def other_user() -> str:
-    return f"other-{uuid.uuid4().hex[:12]}"
 
 
 async def call(client: Client, tool: str, **arguments: Any) -> Any:
