@@ -136,15 +136,16 @@ class RequestObservability:
                     await send(_FAILURE_BODY)
             raise
         finally:
+            answered, seconds = (0 if gone else status), perf_counter() - start
             if self.write is not None and scope["path"] not in self.unlogged:
-                self._log(scope, 0 if gone else status, start, request_id)
+                self._log(scope, answered, seconds, request_id)
             if self.counts is not None:
                 self.counts.ended()
-                route = scope.get("path_template", "unrouted")
-                self.counts.answered(scope["method"], route, 0 if gone else status, perf_counter() - start)  # type: ignore[typeddict-item]
+                route = scope.get("path_template") or "unrouted"
+                self.counts.answered(scope["method"], route, answered, seconds)  # type: ignore[typeddict-item]
 
-    def _log(self, scope: Scope, status: int, start: float, request_id: str) -> None:
-        duration_ms = round((perf_counter() - start) * 1000, 3)
+    def _log(self, scope: Scope, status: int, seconds: float, request_id: str) -> None:
+        duration_ms = round(seconds * 1000, 3)
         route = scope.get("path_template") or self.route_of(scope)
         line = AccessLine(scope["method"], route, status, duration_ms, request_id)  # type: ignore[typeddict-item]
         try:
