@@ -87,3 +87,26 @@ def test_the_document_describes_the_body() -> None:
     schema = Litestar([one]).openapi_schema.to_schema()
     content = schema["paths"]["/task"]["get"]["responses"]["200"]["content"]
     assert content["application/json"]["schema"] == {"$ref": "#/components/schemas/TaskOutput"}
+
+
+def test_the_task_routes_of_the_app_take_the_short_way(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The app's type encoders (Litestar adds pydantic's whenever pydantic is installed) must not send
+    # the task routes down Litestar's longer path: that cost a `get` about 8% of its instructions.
+    ready: list[int] = []
+    send_ready = ReadyAnswer.__call__
+
+    async def counted(self: ReadyAnswer, scope: Any, receive: Any, send: Any) -> None:
+        ready.append(self.status)
+        await send_ready(self, scope, receive, send)
+
+    monkeypatch.setattr(ReadyAnswer, "__call__", counted)
+    created = client.post("/api/ada/tasks", json={"title": "Write the report"})
+    path = created.headers["location"]
+    toggled = client.patch(f"{path}/complete")
+    answered = [
+        client.get(path).status_code,
+        client.get("/api/ada/tasks").status_code,
+        client.get(path, headers={"If-None-Match": toggled.headers["etag"]}).status_code,
+    ]
+
+    assert ready == [created.status_code, toggled.status_code, *answered] == [201, 200, 200, 200, 304]
