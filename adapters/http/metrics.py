@@ -38,19 +38,29 @@ IN_PROGRESS = Gauge("todo_requests_in_progress", "Requests in flight", multiproc
 
 
 class RequestCounts:
-    """The request metrics; each series' children are looked up once, not per request."""
+    """The request metrics; each series' children are looked up once, not per request.
+
+    Requests in flight are a plain count, set on the gauge when sampled (`publish`: every second and
+    at each scrape): the gauge's own `inc` and `dec` on every request took 7k of the 26k instructions
+    a request's counting cost (callgrind, over 20,000 requests' counting alone)."""
 
     def __init__(self) -> None:
         self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
-        self.started = IN_PROGRESS.inc
-        self.ended = IN_PROGRESS.dec
+        self.in_flight = 0
+
+    def started(self) -> None:
+        self.in_flight += 1
 
     def answered(self, method: str, route: str, status: int, seconds: float) -> None:
+        self.in_flight -= 1
         if (series := self._series.get((method, route, status))) is None:
             labels = (method, route, str(status))
             series = self._series[method, route, status] = (REQUESTS.labels(*labels), DURATION.labels(*labels))
         series[0].inc()
         series[1].observe(seconds)
+
+    def publish(self) -> None:
+        IN_PROGRESS.set(self.in_flight)
 
 
 class Metrics:
@@ -64,12 +74,10 @@ class Metrics:
         self._sampler: asyncio.Task[None] | None = None
 
     def route(self) -> HTTPRouteHandler:
-        gauges = self.gauges
-
         @get(self.path, include_in_schema=False)
         async def metrics() -> Response[bytes]:
-            gauges.sample_worker()
-            await gauges.sample_database()
+            self.sample_worker()
+            await self.gauges.sample_database()
             # As a header: Litestar would append a second charset to a `text/` media type.
             return Response(generate_latest(_registry()), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
@@ -84,9 +92,13 @@ class Metrics:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sampler
 
+    def sample_worker(self) -> None:
+        self.requests.publish()
+        self.gauges.sample_worker()
+
     async def _sample(self) -> None:
         while True:
-            self.gauges.sample_worker()
+            self.sample_worker()
             await asyncio.sleep(SAMPLE_SECONDS)
 
 

@@ -140,7 +140,6 @@ class RequestObservability:
             if self.write is not None and scope["path"] not in self.unlogged:
                 self._log(scope, answered, seconds, request_id)
             if self.counts is not None:
-                self.counts.ended()
                 route = scope.get("path_template") or "unrouted"
                 self.counts.answered(scope["method"], route, answered, seconds)  # type: ignore[typeddict-item]
 
