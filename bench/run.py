@@ -56,9 +56,9 @@ def fresh_database(server_url: str, name: str) -> str:
     return f"{server_url.rpartition('/')[0]}/{name}"
 
 
-def start(command: list[str], port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def start(command: list[str], port: int, env: dict[str, str], timeout: float = 30) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             httpx.get(f"http://127.0.0.1:{port}/api/nobody/tasks", timeout=1)
