@@ -21,6 +21,8 @@ from adapters.sql.migrate import upgrade
 os.environ["TZ"] = "America/New_York"
 time.tzset()
 
+pytest_plugins = ["tests.property.summary"]
+
 POSTGRES_SERVER_URL = os.environ.get("TODO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
