@@ -7,4 +7,19 @@ bash scripts/bootstrap.sh requirements-test.lock  # the service's lock and the t
 .venv/bin/ruff check --quiet .
 .venv/bin/ruff format --check --quiet .
 .venv/bin/mypy domain application adapters entrypoints
-exec .venv/bin/python -m pytest "$@"
+
+# The tests, in two runs that both get the extra arguments: first, alone, those that stop the shared
+# Postgres (marked stops_postgres); then all the others in 4 worker processes (pytest-xdist: most tests
+# wait on servers and subprocesses, so more workers than the machine's 2 cores pay). --dist loadfile
+# keeps each file in one worker: a module's servers start once, and tests that read what an earlier
+# one left (the stateful schemathesis run) find it. A -n among the extra arguments sets the workers.
+# Exit 5 is pytest's "no test selected": the suite fails with it only when neither run selected any.
+alone=0
+.venv/bin/python -m pytest --postgres-stops only "$@" -n 0 || alone=$?
+parallel=0
+.venv/bin/python -m pytest -n 4 --dist loadfile --postgres-stops leave-out "$@" || parallel=$?
+for status in "$alone" "$parallel"; do
+  if [ "$status" -ne 0 ] && [ "$status" -ne 5 ]; then exit "$status"; fi
+done
+if [ "$alone" -eq 5 ] && [ "$parallel" -eq 5 ]; then exit 5; fi
+exit 0

@@ -3,6 +3,10 @@
 Postgres tests use the real server named by TODO_TEST_POSTGRES_URL (default: the local one). Each
 test session gets a database of its own, created here and dropped at the end. Without a server they
 skip with the reason, except under CI=true, where they fail: CI must run them.
+
+Each pytest-xdist worker is a test session of its own: its databases, files and ports are its own
+too. Only the tests marked `stops_postgres` cannot run beside others, so `--postgres-stops` picks
+them out or leaves them out (scripts/test.sh runs them alone, then the rest in parallel).
 """
 
 import os
@@ -21,7 +25,31 @@ from adapters.sql.migrate import upgrade
 os.environ["TZ"] = "America/New_York"
 time.tzset()
 
+pytest_plugins = ["tests.property.summary"]
+
 POSTGRES_SERVER_URL = os.environ.get("TODO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--postgres-stops",
+        choices=("run", "only", "leave-out"),
+        default="run",
+        help="the tests marked stops_postgres: run them with the others (default), run only them, or leave them out",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    choice = config.getoption("--postgres-stops")
+    if choice == "run":
+        return
+    kept: list[pytest.Item] = []
+    left: list[pytest.Item] = []
+    for item in items:
+        stops = item.get_closest_marker("stops_postgres") is not None
+        (kept if stops == (choice == "only") else left).append(item)
+    config.hook.pytest_deselected(items=left)
+    items[:] = kept
 
 
 @pytest.fixture

@@ -115,6 +115,8 @@ def _local_cluster() -> Cluster | str:
 @pytest.fixture
 def postgres_cluster(postgres_server: str) -> Iterator[Cluster]:
     """The local cluster, for a test that stops it; whatever happens, it is running again afterwards."""
+    if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
+        pytest.fail("this test stops the Postgres that the other workers' tests use: run it alone (-n 0)")
     cluster = _local_cluster()
     if isinstance(cluster, str):
         pytest.skip(cluster)

@@ -2,7 +2,8 @@
 
 This stops the local cluster (pg_ctlcluster, fast mode) for about OUTAGE seconds, so anything else
 using that server at the same moment sees it go away too; the cluster is always started again,
-and the test waits until it accepts connections before it ends.
+and the test waits until it accepts connections before it ends. Hence `stops_postgres`: scripts/test.sh
+runs it alone, before the other tests run in parallel.
 """
 
 import asyncio
@@ -25,7 +26,7 @@ from tests.conftest import POSTGRES_SERVER_URL
 from tests.e2e.conftest import Serve
 from tests.faults.conftest import Cluster
 
-pytestmark = [pytest.mark.postgres, pytest.mark.e2e]
+pytestmark = [pytest.mark.postgres, pytest.mark.e2e, pytest.mark.stops_postgres]
 
 DB_TIMEOUT = 2.0  # TODO_DB_TIMEOUT: the longest a request waits for a connection
 REQUEST_BOUND = DB_TIMEOUT + 1.5  # every answer, 503s included, comes within this

@@ -4,6 +4,7 @@ Every response any test receives is also checked for the promises that hold ever
 and no error body that leaks a stack trace, SQL or driver name.
 """
 
+import logging
 from collections.abc import Iterator
 
 import httpx
@@ -26,6 +27,18 @@ def _check_response(response: httpx.Response) -> None:
     if response.status_code >= 400:
         for leak in LEAKS:
             assert leak not in response.text, f"{leak!r} leaked: {response.text}"
+
+
+@pytest.fixture
+def capfd(capfd: pytest.CaptureFixture[str]) -> Iterator[pytest.CaptureFixture[str]]:
+    """pytest's capfd, and afterwards no root log handler on the output it captured.
+
+    An app made during the test has Litestar give the root logger a handler on sys.stderr as it is
+    then, capfd's, which closes with the test. A later test in the same process that makes no app of
+    its own (an e2e test's httpx requests) would log into the closed stream: "--- Logging error ---".
+    """
+    yield capfd
+    logging.getLogger().handlers.clear()
 
 
 def open_client(database_url: str, **settings: object) -> TestClient:

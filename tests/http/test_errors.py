@@ -193,7 +193,9 @@ def test_a_bad_user_id_is_422_naming_user_id(client: TestClient, operation: str,
 # --- unknown and odd ids: the same 404 whether the task is elsewhere or nowhere -----------------
 
 ANOTHER_USERS_TASK = "another user's task"
-ODD_IDS = ["abc", "-1", "1" * 25, "%00", "%FF", str(uuid.uuid4()), ANOTHER_USERS_TASK]
+# A random id gets a fixed name: every pytest-xdist worker must collect the same tests.
+UNKNOWN_ID = pytest.param(str(uuid.uuid4()), id="unknown uuid")
+ODD_IDS = ["abc", "-1", "1" * 25, "%00", "%FF", UNKNOWN_ID, ANOTHER_USERS_TASK]
 ON_ONE_TASK = [name for name, (_, suffix, _) in OPERATIONS.items() if suffix is not None]
 
 

@@ -130,7 +130,18 @@ def test_the_default_page_holds_100_events(client: TestClient, user: str) -> Non
     assert [len(page) for page in pages] == [100, 1]
 
 
-@pytest.mark.parametrize("task_id", [str(uuid.uuid4()), "abc", "-1", "1" * 25, uuid.uuid4().hex, "%00"])
+# Random ids get fixed names: every pytest-xdist worker must collect the same tests.
+@pytest.mark.parametrize(
+    "task_id",
+    [
+        pytest.param(str(uuid.uuid4()), id="unknown uuid"),
+        "abc",
+        "-1",
+        "1" * 25,
+        pytest.param(uuid.uuid4().hex, id="unknown uuid without dashes"),
+        "%00",
+    ],
+)
 def test_no_such_task_is_404_as_for_a_get(store_client: TestClient, user: str, task_id: str) -> None:
     create(store_client, user)
 

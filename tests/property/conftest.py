@@ -1,21 +1,15 @@
-"""The property-based tests' terminal summary: how many cases each run sent, in what time, with what statuses.
+"""schemathesis's tests get node ids of their own, one per API operation, as they had before pytest 9.
 
-Both test files here generate their requests (schemathesis from the OpenAPI document, hypothesis for
-hostile input) and count what they send under a name (counting.py); the summary prints the counts,
-so a run says how much it tried, not only that it passed.
+pytest 9 builds a test's node id from the function's name and its parametrize ids; schemathesis makes
+one item per operation with the operation in the item's name only, so all of them shared one node id.
+pytest-xdist tells tests apart by node id: it would run one of them and drop the others.
 """
 
-from typing import Any
+import pytest
+from schemathesis.pytest.plugin import SchemathesisFunction
 
-from tests.property.counting import CASES, SECONDS, STATUSES
 
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if not CASES:
-        return
-    terminalreporter.section("generated cases (tests/property)")
-    width = max(len(name) for name in CASES)
-    for name, sent in CASES.items():
-        statuses = " ".join(f"{status}:{n}" for status, n in sorted(STATUSES[name].items()))
-        terminalreporter.write_line(f"{name:<{width}}  {sent:>7} cases  {SECONDS[name]:6.1f} s  {statuses}")
-    terminalreporter.write_line(f"{'total':<{width}}  {sum(CASES.values()):>7} cases  {sum(SECONDS.values()):6.1f} s")
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if isinstance(item, SchemathesisFunction) and item.nodeid != f"{item.parent.nodeid}::{item.name}":
+            item._id = item._id.with_params(item.operation_label)

@@ -1,6 +1,6 @@
 """How much the property-based tests sent: requests, seconds and answers by status, under a name per run.
 
-The terminal summary (conftest.py) prints these counts, so a run says how much it tried, not only
+The terminal summary (summary.py) prints these counts, so a run says how much it tried, not only
 that it passed; `count_cases` also records them in the junit XML of a test (`record_property`).
 """
 

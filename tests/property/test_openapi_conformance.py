@@ -197,6 +197,8 @@ class LinkedWorkflows(schema.as_state_machine()):  # type: ignore[misc]
         super().validate_response(response, case, [*(additional_checks or []), *CUSTOM_CHECKS], **kwargs)
 
 
+# The run and the test of where it led share REACHED: under pytest-xdist, --dist loadfile runs them
+# in one worker, in this order (scripts/test.sh).
 TestLinkedWorkflows = LinkedWorkflows.TestCase
 TestLinkedWorkflows.settings = hypothesis.settings(
     max_examples=STATEFUL_SCENARIOS,

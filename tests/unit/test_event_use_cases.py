@@ -100,7 +100,16 @@ async def test_a_deleted_tasks_history_is_still_read(tasks: TaskService, events:
     ]
 
 
-@pytest.mark.parametrize("task_id", ["abc", "-1", str(uuid4()), str(uuid4()).upper() + " "])
+# Random ids get fixed names: every pytest-xdist worker must collect the same tests.
+@pytest.mark.parametrize(
+    "task_id",
+    [
+        "abc",
+        "-1",
+        pytest.param(str(uuid4()), id="unknown uuid"),
+        pytest.param(str(uuid4()).upper() + " ", id="unknown uuid in capitals and a space"),
+    ],
+)
 async def test_history_of_no_such_task_is_not_found(tasks: TaskService, events: TaskEvents, task_id: str) -> None:
     await a_task(tasks)
 
