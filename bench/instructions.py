@@ -27,7 +27,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.run import BIN, REFERENCES, SCENARIOS, database_url, seed, start, stop
+from bench.run import BIN, SCENARIOS, database_url, reference_command, seed, service_command, start, stop
 
 WARM_UP = 50
 JSON = {"content-type": "application/json"}
@@ -94,13 +94,11 @@ def run_store(store: str, args: argparse.Namespace) -> None:
     env = os.environ | {"DATABASE_URL": database_url(store)}
     service_port, reference_port = 8811, 8812
     tasks_file = Path(tempfile.mkdtemp()) / "tasks.txt"
-    service_command = [args.todo, "serve", "--port", str(service_port), "--no-access-log"]
-    reference_command = [str(BIN / "uvicorn"), REFERENCES[store], "--port", str(reference_port), "--no-access-log"]
     counts: dict[str, dict[str, float]] = {}
-    with under_callgrind(service_command, service_port, env) as service_count:
+    with under_callgrind(service_command(service_port, todo=args.todo), service_port, env) as service_count:
         seed(service_port, tasks_file)  # the service migrates the database; the reference then shares it
         tasks = [line.split() for line in tasks_file.read_text().splitlines()]
-        with under_callgrind(reference_command, reference_port, env) as reference_count:
+        with under_callgrind(reference_command(reference_port, store), reference_port, env) as reference_count:
             for scenario in args.scenarios:
                 requests = scenario_requests(scenario, tasks, WARM_UP + args.requests)
                 counts[scenario] = {

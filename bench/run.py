@@ -79,25 +79,23 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.kill()
 
 
+def service_command(port: int, workers: int = 1, todo: str = str(BIN / "todo")) -> list[str]:
+    return [todo, "serve", "--port", str(port), "--workers", str(workers), "--no-access-log"]
+
+
 def serve_service(port: int, workers: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    command = [str(BIN / "todo"), "serve", "--port", str(port), "--workers", str(workers), "--no-access-log"]
-    return start(command, port, env)
+    return start(service_command(port, workers), port, env)
 
 
 REFERENCES = {"postgres": "bench.reference:app", "sqlite": "bench.reference_sqlite:app"}
 
 
+def reference_command(port: int, store: str = "postgres") -> list[str]:
+    return [str(BIN / "uvicorn"), REFERENCES[store], "--port", str(port), "--no-access-log", "--log-level", "warning"]
+
+
 def serve_reference(port: int, env: dict[str, str], store: str = "postgres") -> subprocess.Popen[bytes]:
-    command = [
-        str(BIN / "uvicorn"),
-        REFERENCES[store],
-        "--port",
-        str(port),
-        "--no-access-log",
-        "--log-level",
-        "warning",
-    ]
-    return start(command, port, env)
+    return start(reference_command(port, store), port, env)
 
 
 def seed(port: int, tasks_file: Path) -> None:
