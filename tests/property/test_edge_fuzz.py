@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import quote_from_bytes
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from litestar.testing import TestClient
 
@@ -41,25 +41,55 @@ def check(response: Any, sent: str = "") -> None:
         )
 
 
-def nesting(depth: int) -> st.SearchStrategy[Any]:
-    """A JSON value nesting arrays and objects exactly `depth` levels deep."""
-    if depth == 0:
-        return st.one_of(st.none(), st.integers(), st.text(alphabet='[]{}"\\ab', max_size=5))
-    inner = nesting(depth - 1)
-    return st.one_of(
-        st.lists(inner, min_size=1, max_size=2),
-        st.dictionaries(st.text(alphabet="ab[{", max_size=2), inner, min_size=1, max_size=1),
-    )
+LEAF = st.one_of(st.none(), st.integers(), st.text(alphabet='[]{}"\\ab', max_size=5))
+# One level around the value inside: an array, or an object holding it under a key; either may hold a
+# shallow sibling too, so that bodies also have more brackets than the limit without nesting deeper.
+LEVEL = st.tuples(
+    st.sampled_from(["array", "object"]),
+    st.text(alphabet="ab[{", max_size=2),
+    st.sampled_from([None, [], {}, [[]], {"a": [1]}]),
+)
+LEVELS = st.one_of(
+    st.lists(LEVEL, max_size=60),
+    st.lists(LEVEL, min_size=MAX_JSON_DEPTH - 3, max_size=MAX_JSON_DEPTH + 1),  # both sides of the limit
+)
 
 
-@given(depth=st.integers(min_value=0, max_value=60), data=st.data(), route=st.sampled_from(["post", "put", "complete"]))
+def nest(leaf: Any, levels: list[tuple[str, str, Any]]) -> Any:
+    """The leaf wrapped in the levels, innermost first. Built from flat draws: a strategy that
+    recursed once per level would overrun Hypothesis's buffer long before the limit."""
+    value = leaf
+    for kind, key, sibling in levels:
+        if kind == "array":
+            value = [value] if sibling is None else [value, sibling]
+        else:
+            value = {key: value} if sibling is None else {key: value, f"{key}~": sibling}
+    return value
+
+
+def depth_of(value: Any) -> int:
+    """How deeply arrays and objects nest in a decoded JSON value."""
+    if isinstance(value, list):
+        return 1 + max(map(depth_of, value), default=0)
+    if isinstance(value, dict):
+        return 1 + max(map(depth_of, value.values()), default=0)
+    return 0
+
+
+def flat(count: int) -> list[tuple[str, str, Any]]:
+    return [("array", "", None)] * count
+
+
+@given(leaf=LEAF, levels=LEVELS, route=st.sampled_from(["post", "put", "complete"]))
+@example(leaf=None, levels=flat(MAX_JSON_DEPTH - 1), route="post")  # with the body object: the limit itself
+@example(leaf=None, levels=flat(MAX_JSON_DEPTH), route="post")  # one level beyond
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 def test_nested_bodies_are_accepted_up_to_the_limit_and_refused_beyond(
-    client: TestClient, depth: int, data: st.DataObject, route: str
+    client: TestClient, leaf: Any, levels: list[tuple[str, str, Any]], route: str
 ) -> None:
-    body = {"title": "t", "completed": True, "id": data.draw(nesting(depth))}  # `id`: read-only, ignored
+    body = {"title": "t", "completed": True, "id": nest(leaf, levels)}  # `id`: read-only, ignored
     raw = json.dumps(body)
     before = victims_tasks(client)
     task = client.post("/api/nester/tasks", json={"title": "target"}).json()
@@ -74,7 +104,7 @@ def test_nested_bodies_are_accepted_up_to_the_limit_and_refused_beyond(
             f"/api/nester/tasks/{task['id']}/complete", content=raw, headers={"content-type": "application/json"}
         )
     check(response, raw)
-    if depth + 1 <= MAX_JSON_DEPTH:  # the body object is one level more
+    if depth_of(body) <= MAX_JSON_DEPTH:
         assert response.status_code in (200, 201), response.text
     else:
         assert response.status_code == 400
