@@ -35,6 +35,7 @@ class Measured:
     socket_errors: int = 0
     p50_ms: list[float] = field(default_factory=list)
     p99_ms: list[float] = field(default_factory=list)
+    round_rps: list[float] = field(default_factory=list)
 
     def add(self, result: dict[str, int]) -> None:
         self.requests += result["requests"]
@@ -43,10 +44,18 @@ class Measured:
         self.socket_errors += result["socket_errors"]
         self.p50_ms.append(result["p50_us"] / 1000)
         self.p99_ms.append(result["p99_us"] / 1000)
+        self.round_rps.append(result["requests"] / (result["duration_us"] / 1e6))
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
+
+
+def round_shares(service: Measured, reference: Measured) -> str:
+    """The lowest and highest share of the rounds, each round's service run against the reference's
+    run right after it: how far the machine moved the share during this run."""
+    shares = [s / r for s, r in zip(service.round_rps, reference.round_rps, strict=True) if r]
+    return f"{min(shares):.0%} to {max(shares):.0%}" if shares else "-"
 
 
 def fresh_database(server_url: str, name: str) -> str:
@@ -260,14 +269,16 @@ def report(
         f"wrk -t1 -c{args.connections}, {args.rounds} x {args.duration} s per target and scenario, one worker\n"
     )
     print(
-        "| scenario | service req/s | reference req/s | share | service p50 / p99 ms | reference p50 / p99 ms | non-2xx (service, reference) |"
+        "| scenario | service req/s | reference req/s | share | rounds' shares | service p50 / p99 ms "
+        "| reference p50 / p99 ms | non-2xx (service, reference) |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for scenario, measured in results.items():
         s, r = measured["service"], measured["reference"]
         share = s.rps / r.rps if r.rps else 0.0
         print(
-            f"| {scenario} | {s.rps:,.0f} | {r.rps:,.0f} | {share:.0%} | {max(s.p50_ms):.1f} / {max(s.p99_ms):.1f} "
+            f"| {scenario} | {s.rps:,.0f} | {r.rps:,.0f} | {share:.0%} | {round_shares(s, r)} "
+            f"| {max(s.p50_ms):.1f} / {max(s.p99_ms):.1f} "
             f"| {max(r.p50_ms):.1f} / {max(r.p99_ms):.1f} | {s.non2xx + s.socket_errors}, {r.non2xx + r.socket_errors} |"
         )
     if workers:
