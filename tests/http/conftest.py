@@ -31,14 +31,18 @@ def _check_response(response: httpx.Response) -> None:
 
 @pytest.fixture
 def capfd(capfd: pytest.CaptureFixture[str]) -> Iterator[pytest.CaptureFixture[str]]:
-    """pytest's capfd, and afterwards no root log handler on the output it captured.
+    """pytest's capfd, and afterwards none of the root log handlers the test added.
 
     An app made during the test has Litestar give the root logger a handler on sys.stderr as it is
     then, capfd's, which closes with the test. A later test in the same process that makes no app of
     its own (an e2e test's httpx requests) would log into the closed stream: "--- Logging error ---".
+    pytest's own handlers were there before the test and stay.
     """
+    root = logging.getLogger()
+    before = set(root.handlers)
     yield capfd
-    logging.getLogger().handlers.clear()
+    for handler in set(root.handlers) - before:
+        root.removeHandler(handler)
 
 
 def open_client(database_url: str, **settings: object) -> TestClient:
