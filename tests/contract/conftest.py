@@ -1,5 +1,4 @@
 from collections.abc import AsyncIterator, Callable
-from uuid import uuid4
 
 import pytest
 
@@ -39,10 +38,11 @@ async def store(make_store: Callable[[], Store]) -> AsyncIterator[Store]:
 
 
 @pytest.fixture
-def owner() -> str:
-    return f"owner-{uuid4()}"
+def owner(user: str) -> str:
+    """The fresh owner of tests/conftest.py, named as the port names it."""
+    return user
 
 
 @pytest.fixture
-def other() -> str:
-    return f"other-{uuid4()}"
+def other(other_user: str) -> str:
+    return other_user
