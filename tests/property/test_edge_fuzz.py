@@ -76,13 +76,14 @@ def depth_of(value: Any) -> int:
     return 0
 
 
-def flat(count: int) -> list[tuple[str, str, Any]]:
+def array_levels(count: int) -> list[tuple[str, str, Any]]:
+    """`count` levels of plain arrays, one inside the next."""
     return [("array", "", None)] * count
 
 
 @given(leaf=LEAF, levels=LEVELS, route=st.sampled_from(["post", "put", "complete"]))
-@example(leaf=None, levels=flat(MAX_JSON_DEPTH - 1), route="post")  # with the body object: the limit itself
-@example(leaf=None, levels=flat(MAX_JSON_DEPTH), route="post")  # one level beyond
+@example(leaf=None, levels=array_levels(MAX_JSON_DEPTH - 1), route="post")  # with the body object: the limit itself
+@example(leaf=None, levels=array_levels(MAX_JSON_DEPTH), route="post")  # one level beyond
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
