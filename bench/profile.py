@@ -20,7 +20,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from bench.run import BIN, ROOT, SCENARIOS, database_url, seed, serve_reference, serve_service, stop, wrk
+from bench.run import BIN, ROOT, SCENARIOS, database_url, seed, serve_reference, serve_service, stop, warm_up, wrk
 
 RATE = 250  # samples a second
 PORT = 8821
@@ -55,7 +55,7 @@ def profile(
     process: subprocess.Popen[bytes], port: int, args: argparse.Namespace, tasks: Path
 ) -> tuple[Counter[str], int]:
     raw = Path(tempfile.mkdtemp()) / "samples.txt"
-    wrk(port, "mixed", 3, 32, tasks)  # warm-up: pools filled, statements prepared
+    warm_up(port, 32, tasks)
     options = f"--pid {process.pid} --rate {RATE} --duration {args.duration} --nonblocking --full-filenames"
     command = [str(BIN / "py-spy"), "record", *options.split(), "--format", "raw", "--output", str(raw)]
     spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

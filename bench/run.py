@@ -137,6 +137,11 @@ def wrk(port: int, scenario: str, seconds: int, connections: int, tasks_file: Pa
     return json.loads(result_line.removeprefix("RESULT "))
 
 
+def warm_up(port: int, connections: int, tasks_file: Path) -> None:
+    """A few seconds of `mixed`: the pools filled and the statements prepared before anything is measured."""
+    wrk(port, "mixed", 3, connections, tasks_file)
+
+
 def _cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
@@ -219,7 +224,7 @@ def run_store(store: str, args: argparse.Namespace) -> None:
         reference = serve_reference(reference_port, env, store)
         try:
             for port in (service_port, reference_port):
-                wrk(port, "mixed", 3, args.connections, tasks_file)  # warm-up: pools filled, statements prepared
+                warm_up(port, args.connections, tasks_file)
             for scenario in args.scenarios:
                 results[scenario] = {"service": Measured(), "reference": Measured()}
                 for _ in range(args.rounds):
@@ -241,7 +246,7 @@ def run_store(store: str, args: argparse.Namespace) -> None:
         for count in (1, 2):
             service = serve_service(service_port, count, env)
             try:
-                wrk(service_port, "mixed", 3, args.connections, tasks_file)
+                warm_up(service_port, args.connections, tasks_file)
                 workers[count] = {"mixed": Measured(), "create": Measured()}
                 before, wrk_before, started = cpu_by_role(service.pid), _waited_children_cpu(), time.monotonic()
                 workers[count]["mixed"].add(wrk(service_port, "mixed", args.duration, args.connections, tasks_file))
