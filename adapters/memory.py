@@ -8,8 +8,8 @@ from itertools import islice
 from typing import Any
 from uuid import UUID
 
-from domain.errors import ChangesExpired, IdempotencyKeyReused
-from domain.events import FeedBounds, TaskEvent, change_kind
+from domain.errors import IdempotencyKeyReused
+from domain.events import MAX_POSITION, FeedBounds, FeedPage, TaskEvent, change_kind
 from domain.query import FIRST_PAGE, SORT_ATTRIBUTES, TaskQuery
 from domain.task import IDEMPOTENCY_KEY_LIFETIME, Task, TaskContent, utc_now
 
@@ -122,10 +122,9 @@ class InMemoryTaskStore:
 
     # The event log
 
-    async def changes(self, user_id: str, after: int, limit: int) -> builtins.list[TaskEvent]:
-        if not self._bounds.get(user_id, FeedBounds()).can_resume_after(after):
-            raise ChangesExpired(user_id)
-        return list(islice(self._events_after(user_id, after), limit))
+    async def changes(self, user_id: str, after: int, limit: int) -> FeedPage:
+        events = list(islice(self._events_after(user_id, after), limit))
+        return FeedPage(events, self._bounds.get(user_id, FeedBounds()))
 
     async def history(self, user_id: str, task_id: UUID, after: int, limit: int) -> builtins.list[TaskEvent]:
         return list(islice((e for e in self._events_after(user_id, after) if e.task_id == task_id), limit))
@@ -140,9 +139,12 @@ class InMemoryTaskStore:
         live = self._tasks.get(user_id, {})
         events = self._events.get(user_id, [])
 
+        # A prefix only: nothing from the first event young enough to keep on.
+        first_young = next((e.position for e in events if e.time >= recorded_before), MAX_POSITION + 1)
+
         def expired(event: TaskEvent) -> bool:
             latest = (task := live.get(event.task_id)) is not None and task.version == event.version
-            return event.time < recorded_before and not latest
+            return event.position < first_young and not latest
 
         gone = {e.position for e in islice((e for e in events if expired(e)), limit)}
         if gone:

@@ -1,15 +1,16 @@
 """The event use cases: a task's history, and the owner's feed of changes since a position.
 
-Positions come in as the client sent them (text) and go out as numbers; the driving adapter
-decides how to spell them (a token, a cursor, an SSE id).
+Positions come in as the client sent them (text) and go out as numbers or `FeedToken`s; the driving
+adapter spells them (`str`) as a token, a cursor or an SSE id.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from domain.errors import TaskNotFound
-from domain.events import EVENT_RETENTION, TaskEvent, parse_position
+from domain.errors import ChangesExpired, TaskNotFound
+from domain.events import EVENT_RETENTION, FeedToken, TaskEvent, parse_position
 from domain.query import DEFAULT_PAGE_SIZE, checked_page_size
 from domain.store import TaskEventLog
 from domain.task import parse_task_id, parse_user_id, utc_now
@@ -24,10 +25,31 @@ class EventPage:
     next: int | None  # the position the next page starts after; None on the last page
 
 
+class FeedEntry(NamedTuple):
+    event: TaskEvent
+    token: FeedToken  # where a reader stands once it has applied the event
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRead:
+    entries: list[FeedEntry]
+    next: FeedToken  # the token to read after next time, even when nothing happened
+
+
+async def read_feed(log: TaskEventLog, owner: str, after: FeedToken, limit: int) -> FeedRead:
+    """Up to `limit` of the owner's events after the token, in commit order, each with the token after
+    it; `ChangesExpired` when the token can no longer be resumed from (retention removed what it needs)."""
+    page = await log.changes(owner, after.position, limit)
+    if not page.bounds.can_resume_from(after):
+        raise ChangesExpired(owner)
+    tokens, following = page.bounds.tokens_after(after, page.events, complete=len(page.events) < limit)
+    return FeedRead(list(map(FeedEntry, page.events, tokens)), following)
+
+
 @dataclass(frozen=True, slots=True)
 class Changes:
     events: list[TaskEvent]
-    next: int  # the position to ask after next time, even when nothing happened
+    next: FeedToken  # the token to ask after next time, even when nothing happened
 
 
 class TaskEvents:
@@ -52,11 +74,11 @@ class TaskEvents:
         return EventPage(events[:limit], events[limit - 1].position)
 
     async def changes(self, user_id: str, *, after: str | None = None, limit: int = DEFAULT_PAGE_SIZE) -> Changes:
-        """The owner's events after the position, in commit order; `ChangesExpired` if some are gone."""
+        """The owner's events after the token, in commit order; `ChangesExpired` if some are gone."""
         owner = parse_user_id(user_id)
-        position = 0 if after is None else parse_position(after, "after")
-        events = await self._log.changes(owner, position, checked_page_size(limit))
-        return Changes(events, events[-1].position if events else position)
+        token = FeedToken() if after is None else FeedToken.parse(after, "after")
+        read = await read_feed(self._log, owner, token, checked_page_size(limit))
+        return Changes([entry.event for entry in read.entries], read.next)
 
     async def prune(self) -> int:
         """One pass of retention over every owner's feed; how many events went."""

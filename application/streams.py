@@ -9,8 +9,9 @@ or instance on the same database, and through a transaction-mode pooler, where L
 import asyncio
 import logging
 
-from domain.errors import StoreUnavailable
-from domain.events import TaskEvent
+from application.events import FeedEntry, read_feed
+from domain.errors import ChangesExpired, StoreUnavailable
+from domain.events import FeedToken
 from domain.store import TaskEventLog
 from domain.task import parse_user_id
 
@@ -29,26 +30,27 @@ class StreamsClosed(Exception):
 
 
 class Subscription:
-    """One reader's place in its owner's feed; `position` is the last event it was given.
+    """One reader's place in its owner's feed; `token` is where it stands after the last event it was given.
 
     Events wait here, by position, until the reader takes them. A reader too slow to keep up (more
-    than MAX_WAITING waiting) is switched to reading the log itself from its position, a batch at a
+    than MAX_WAITING waiting) is switched to reading the log itself from its token, a batch at a
     time, so a slow client never makes the process hold an unbounded backlog.
     """
 
-    def __init__(self, log: TaskEventLog, user_id: str, position: int) -> None:
+    def __init__(self, log: TaskEventLog, user_id: str, token: FeedToken) -> None:
         self._log = log
         self.user_id = user_id
-        self.position = position
+        self.token = token
         self.closed = False  # by the service, which is stopping
         self.ended = False  # by the reader
-        self._waiting: dict[int, TaskEvent] = {}
+        self._waiting: dict[int, FeedEntry] = {}
         self._behind = False  # some events were not kept here: read them from the log
         self._wake = asyncio.Event()
 
-    async def next_events(self, wait: float) -> list[TaskEvent]:
-        """The events after `position`, in order, as soon as there are any; [] after `wait` seconds
-        without one. Raises `StreamsClosed` when the service stops."""
+    async def next_entries(self, wait: float) -> list[FeedEntry]:
+        """The events after `token`, in order, as soon as there are any; [] after `wait` seconds
+        without one. Raises `StreamsClosed` when the service stops, and `ChangesExpired` when
+        retention removed events this reader still needed (it must start again)."""
         if not (self._waiting or self._behind or self.closed):
             try:
                 async with asyncio.timeout(wait):
@@ -61,21 +63,21 @@ class Subscription:
         if self._behind:
             self._behind = False  # what arrives from here on waits here again
             self._waiting.clear()
-            events = await self._log.changes(self.user_id, self.position, BATCH)
-            self._behind = len(events) == BATCH
+            entries = (await read_feed(self._log, self.user_id, self.token, BATCH)).entries
+            self._behind = len(entries) == BATCH
         else:
-            events = [self._waiting[position] for position in sorted(self._waiting) if position > self.position]
+            entries = [self._waiting[p] for p in sorted(self._waiting) if p > self.token.position]
             self._waiting.clear()
-        if events:
-            self.position = events[-1].position
-        return events
+        if entries:
+            self.token = entries[-1].token
+        return entries
 
-    def deliver(self, events: list[TaskEvent], complete: bool = True) -> None:
+    def deliver(self, entries: list[FeedEntry], complete: bool = True) -> None:
         """Events for this reader; `complete=False`: more follow them in the log."""
         if not self._behind:
-            self._waiting.update((event.position, event) for event in events)
+            self._waiting.update((entry.event.position, entry) for entry in entries)
             self._behind = not complete or len(self._waiting) > MAX_WAITING
-        if events:
+        if entries or self._behind:
             self._wake.set()
 
     def close(self) -> None:
@@ -98,8 +100,8 @@ class EventStreams:
     def open_streams(self) -> int:
         return self._count
 
-    async def subscribe(self, user_id: str, after: int) -> Subscription:
-        """A subscription to the owner's events after `after`, with those already committed waiting
+    async def subscribe(self, user_id: str, after: FeedToken) -> Subscription:
+        """A subscription to the owner's events after the token, with those already committed waiting
         in it. Raises `ChangesExpired` if some are no longer kept, `TooManyStreams` at the limit."""
         owner = parse_user_id(user_id)
         if self._closed:
@@ -115,8 +117,8 @@ class EventStreams:
             # Registered first, then caught up: what the poller reads from now on is delivered too,
             # and what it read before is in the log for this read (repeats are dropped by position).
             self._streams.setdefault(owner, set()).add(subscription)
-            events = await self._log.changes(owner, after, BATCH)  # ChangesExpired: before the stream starts
-            subscription.deliver(events, complete=len(events) < BATCH)
+            read = await read_feed(self._log, owner, after, BATCH)  # ChangesExpired: before the stream starts
+            subscription.deliver(read.entries, complete=len(read.entries) < BATCH)
         except BaseException:
             self.unsubscribe(subscription)
             raise
@@ -163,10 +165,16 @@ class EventStreams:
     async def _poll_once(self) -> None:
         latest = await self._log.latest_positions(list(self._streams))
         for owner, position in latest.items():
-            while self._read_through.get(owner, position) < position:
-                events = await self._log.changes(owner, self._read_through[owner], BATCH)
-                if not events or owner not in self._streams:
+            while (read_through := self._read_through.get(owner, position)) < position:
+                try:
+                    read = await read_feed(self._log, owner, FeedToken(read_through), BATCH)
+                except ChangesExpired:  # retention outran the poller: each reader goes to the log itself
+                    self._read_through[owner] = position
+                    for subscription in self._streams.get(owner, ()):
+                        subscription.deliver([], complete=False)
                     break
-                self._read_through[owner] = events[-1].position
+                if not read.entries or owner not in self._streams:
+                    break
+                self._read_through[owner] = read.entries[-1].event.position
                 for subscription in self._streams[owner]:
-                    subscription.deliver(events)
+                    subscription.deliver(read.entries)

@@ -1,5 +1,7 @@
 """Task events: every change to a task, as the owner's feed records it, in commit order."""
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -55,6 +57,50 @@ class TaskEvent:
     task: Task | None
 
 
+MAX_POSITION = 2**63 - 1  # a BIGINT
+_MAX_DIGITS = len(str(MAX_POSITION))
+_TOKEN = re.compile(r"(0|[1-9][0-9]*)(?:~([1-9][0-9]*))?")
+
+
+def parse_position(raw: str, name: str) -> int:
+    """A position a client was handed (a history cursor): a whole number in its one spelling, 0 for
+    the beginning. The length is bounded before the digits are converted."""
+    token = FeedToken.parse(raw, name)
+    if token.under is not None:
+        raise InvalidInput([FieldError(name, "is not a position this service handed out")])
+    return token.position
+
+
+@dataclass(frozen=True, slots=True)
+class FeedToken:
+    """Where a reader of an owner's feed stands: it has applied every event through `position`.
+
+    `under` is set only for a reader that started from nothing and is replaying the events retention
+    kept while still below what retention removed (`FeedBounds.pruned_through`): it names that bound
+    as it was when the reader read. Retention removes a prefix of the feed (keeping each live task's
+    latest event), so whatever it removes later that such a reader needs (a deletion after its
+    position) raises the bound; while the bound stays, the reader may go on.
+    """
+
+    position: int = 0
+    under: int | None = None
+
+    def __str__(self) -> str:
+        return str(self.position) if self.under is None else f"{self.position}~{self.under}"
+
+    @classmethod
+    def parse(cls, raw: str, name: str) -> "FeedToken":
+        """A token as `str` spells it; anything else (another spelling of a number too) is refused."""
+        found = _TOKEN.fullmatch(raw) if len(raw) <= 2 * _MAX_DIGITS + 1 else None
+        if found is None or len(found[1]) > _MAX_DIGITS or int(found[1]) > MAX_POSITION:
+            raise InvalidInput([FieldError(name, "is not a position this service handed out")])
+        position = int(found[1])
+        under = None if found[2] is None else int(found[2])
+        if under is not None and not position < under <= MAX_POSITION:
+            raise InvalidInput([FieldError(name, "is not a position this service handed out")])
+        return cls(position, under)
+
+
 @dataclass(frozen=True, slots=True)
 class FeedBounds:
     """Where an owner's feed stands: `latest` is the last position handed out, and every event
@@ -63,20 +109,41 @@ class FeedBounds:
     pruned_through: int = 0
     latest: int = 0
 
-    def can_resume_after(self, position: int) -> bool:
-        """Whether replaying the events after `position` onto what a reader had there is complete.
+    def can_resume_from(self, token: FeedToken) -> bool:
+        """Whether applying the events kept after the token to what its reader has gives the owner's tasks.
 
-        Position 0 (nothing seen) always is: retention keeps each live task's latest event, so
+        From nothing (position 0) it always does: retention keeps each live task's latest event, so
         the events kept, replayed from nothing, give the owner's tasks as they are.
         """
-        return position == 0 or self.pruned_through <= position <= self.latest
+        if token.position > self.latest:
+            return False  # never handed out
+        return token.position == 0 or token.position >= self.pruned_through or token.under == self.pruned_through
+
+    def tokens_after(
+        self, start: FeedToken, events: Sequence[TaskEvent], *, complete: bool
+    ) -> tuple[list[FeedToken], FeedToken]:
+        """For a page of events read after `start` under these bounds: the token after each event,
+        and the token to read after next (`complete`: no event was left unread after the page)."""
+        beyond = self.latest + 1 if complete else None  # the next event kept after the page, if known
+        positions = [event.position for event in events]
+        following = [*positions[1:], beyond]
+        after_each = [self._after(position, next_kept) for position, next_kept in zip(positions, following)]
+        return after_each, after_each[-1] if after_each else self._after(start.position, beyond)
+
+    def _after(self, position: int, next_kept: int | None) -> FeedToken:
+        """The token of a reader that has applied every kept event through `position`; `next_kept` is
+        the position of the next event kept (None: not known)."""
+        if position >= self.pruned_through:
+            return FeedToken(position)
+        if next_kept is not None and next_kept > self.pruned_through:
+            return FeedToken(self.pruned_through)  # nothing kept lies between: it is where the feed was
+        return FeedToken(position, under=self.pruned_through)
 
 
-MAX_POSITION = 2**63 - 1  # a BIGINT
+@dataclass(frozen=True, slots=True)
+class FeedPage:
+    """Up to a limit of an owner's events after a position, oldest first, read at one moment with
+    the bounds the feed had then."""
 
-
-def parse_position(raw: str, name: str) -> int:
-    """A position a client was handed (a token or a cursor): a whole number, 0 for the beginning."""
-    if not (raw.isascii() and raw.isdigit() and int(raw) <= MAX_POSITION):
-        raise InvalidInput([FieldError(name, "is not a position this service handed out")])
-    return int(raw)
+    events: list[TaskEvent]
+    bounds: FeedBounds

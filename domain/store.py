@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
-from domain.events import TaskEvent
+from domain.events import FeedPage, TaskEvent
 from domain.query import FIRST_PAGE, TaskQuery
 from domain.task import Task, TaskContent
 
@@ -61,9 +61,9 @@ class TaskStore(Protocol):
 class TaskEventLog(Protocol):
     """The events the store recorded with each change, per owner, in commit order (`position`)."""
 
-    async def changes(self, user_id: str, after: int, limit: int) -> list[TaskEvent]:
-        """Up to `limit` of the owner's events after `after`, oldest first; `ChangesExpired` when
-        the events after `after` are no longer all kept (see `FeedBounds.can_resume_after`)."""
+    async def changes(self, user_id: str, after: int, limit: int) -> FeedPage:
+        """Up to `limit` of the owner's events after position `after`, oldest first, and the feed's
+        bounds, read at one moment (so a retention pass is either wholly before the read or after it)."""
 
     async def history(self, user_id: str, task_id: UUID, after: int, limit: int) -> list[TaskEvent]:
         """Up to `limit` of the events of the owner's task after position `after`, oldest first."""
@@ -75,5 +75,7 @@ class TaskEventLog(Protocol):
         """Up to `limit` owners that have a feed, in order, after the owner `after` ("" for the first)."""
 
     async def prune_events(self, user_id: str, recorded_before: datetime, limit: int) -> int:
-        """Remove up to `limit` of the owner's events recorded before `recorded_before`, except each
-        live task's latest event, and move `FeedBounds.pruned_through` past them; how many went."""
+        """Remove up to `limit` of the owner's oldest events recorded before `recorded_before`, except
+        each live task's latest event, and move `FeedBounds.pruned_through` past them, atomically; how
+        many went. Only a prefix of the feed goes: nothing after the first event younger than
+        `recorded_before` (`FeedToken` relies on it)."""

@@ -5,8 +5,9 @@ parameters; one that is not a position this service hands out is a bad query par
 bad page cursor of the task list is.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Self, TypeVar
 from urllib.parse import quote, urlencode
 
 from litestar import Controller, Request, get
@@ -18,7 +19,7 @@ from adapters.http.cloudevents import CloudEvent
 from adapters.http.openapi import problem_responses
 from application.events import TaskEvents
 from domain.errors import InvalidInput
-from domain.events import TaskEvent, parse_position
+from domain.events import FeedToken, TaskEvent, parse_position
 from domain.query import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 BAD_POSITION = "A query parameter has the wrong type or range, or names a position this service did not hand out."
@@ -50,6 +51,7 @@ CHANGES_PROBLEMS = problem_responses(
     },
 )
 
+T = TypeVar("T")
 Limit = Annotated[int, QueryParameter(description="page size", ge=1, le=MAX_PAGE_SIZE)]
 
 
@@ -66,19 +68,20 @@ def _cloud_events(events: list[TaskEvent]) -> list[CloudEvent]:
     return [CloudEvent.of(event) for event in events]
 
 
-def position_parameter(name: str, raw: str) -> int:
-    """A position the client sent back; one this service does not hand out is a bad query parameter
-    (or header): 400, as a bad page cursor of the task list is."""
+def parsed_parameter(name: str, raw: str, parse: Callable[[str, str], T]) -> T:
+    """A position or token the client sent back, parsed; one this service does not hand out is a bad
+    query parameter (or header): 400, as a bad page cursor of the task list is."""
     try:
-        return parse_position(raw, name)
+        return parse(raw, name)
     except InvalidInput as error:
         problems = [{"key": e.field, "message": e.message} for e in error.errors]
         raise ValidationException(f"{name} {error.errors[0].message}", extra=problems) from None
 
 
-def _position(name: str, raw: str | None) -> str | None:
+def _checked(name: str, raw: str | None, parse: Callable[[str, str], object]) -> str | None:
+    """The parameter as sent, once it parses (the use case parses it again)."""
     if raw is not None:
-        position_parameter(name, raw)
+        parsed_parameter(name, raw, parse)
     return raw
 
 
@@ -109,7 +112,9 @@ class TaskEventsController(Controller):
             str | None, QueryParameter(description='from the previous page\'s `Link: rel="next"`')
         ] = None,
     ) -> JSONAnswer[list[CloudEvent]]:
-        page = await self.events.history(user_id, task_id, cursor=_position("cursor", cursor), limit=limit)
+        page = await self.events.history(
+            user_id, task_id, cursor=_checked("cursor", cursor, parse_position), limit=limit
+        )
         headers = {}
         if page.next is not None:
             others = [(name, value) for name, value in request.query_params.multi_items() if name != "cursor"]
@@ -131,5 +136,5 @@ class TaskEventsController(Controller):
         ] = None,
         limit: Limit = DEFAULT_PAGE_SIZE,
     ) -> JSONAnswer[ChangesOutput]:
-        changes = await self.events.changes(user_id, after=_position("after", after), limit=limit)
+        changes = await self.events.changes(user_id, after=_checked("after", after, FeedToken.parse), limit=limit)
         return JSONAnswer(ChangesOutput(_cloud_events(changes.events), str(changes.next)))

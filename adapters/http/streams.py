@@ -6,21 +6,27 @@ silence, so that proxies keep an idle stream open. When the service stops, every
 cleanly; clients reconnect (to any instance) with `Last-Event-ID` and lose and repeat nothing.
 """
 
-import weakref
-from collections.abc import AsyncIterator
-from typing import Annotated, Self
+import functools
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any, Self
 
 import msgspec
 from litestar import Controller, get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, QueryParameter
 from litestar.response import Response, ServerSentEvent, ServerSentEventMessage
+from litestar.types import Receive, Scope, Send
 
 from adapters.http.cloudevents import TYPE_PREFIX, CloudEvent
-from adapters.http.feeds import position_parameter
+from adapters.http.feeds import parsed_parameter
 from adapters.http.openapi import problem_responses
 from adapters.http.problems import RETRY_AFTER_SECONDS, Problem, problem
 from application.streams import EventStreams, StreamsClosed, TooManyStreams
+from domain.errors import ChangesExpired
+from domain.events import FeedToken
+
+log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 15.0
 RECONNECT_MILLISECONDS = 1000  # how soon an EventSource reconnects after the stream ends
@@ -44,9 +50,30 @@ STREAM_ANSWERS = {
 }
 
 
-def _position(after: str | None, last_event_id: str | None) -> int:
+def _token(after: str | None, last_event_id: str | None) -> FeedToken:
     name, raw = ("Last-Event-ID", last_event_id) if last_event_id is not None else ("after", after)
-    return 0 if raw is None else position_parameter(name, raw)
+    return FeedToken() if raw is None else parsed_parameter(name, raw, FeedToken.parse)
+
+
+class _Stream(ServerSentEvent):
+    """The stream's response, which ends its subscription however the stream ends: finished, closed by
+    the client (before its first message too), or failed. Nothing is left to the garbage collector."""
+
+    def __init__(self, messages: AsyncIterator[ServerSentEventMessage], *, on_end: Callable[[], None]) -> None:
+        headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # nginx: pass each message on at once
+        super().__init__(messages, retry_duration=RECONNECT_MILLISECONDS, headers=headers)
+        self._on_end = on_end
+
+    def to_asgi_response(self, app: Any, request: Any, **options: Any) -> Any:
+        streamed = super().to_asgi_response(app, request, **options)
+
+        async def stream(scope: Scope, receive: Receive, send: Send) -> None:
+            try:
+                await streamed(scope, receive, send)
+            finally:
+                self._on_end()
+
+        return stream
 
 
 class EventStreamController(Controller):
@@ -74,9 +101,8 @@ class EventStreamController(Controller):
             str | None, HeaderParameter(name="Last-Event-ID", description="the id of the last event seen")
         ] = None,
     ) -> ServerSentEvent | Response[Problem]:
-        position = _position(after, last_event_id)
         try:
-            subscription = await self.streams.subscribe(user_id, position)
+            subscription = await self.streams.subscribe(user_id, _token(after, last_event_id))
         except TooManyStreams:
             detail = "This worker serves as many event streams as it may; try again shortly."
             return problem(503, detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
@@ -86,19 +112,15 @@ class EventStreamController(Controller):
         async def messages() -> AsyncIterator[ServerSentEventMessage]:
             try:
                 while True:
-                    events = await subscription.next_events(self.heartbeat)
-                    if not events:
+                    entries = await subscription.next_entries(self.heartbeat)
+                    if not entries:
                         yield ServerSentEventMessage(data=None, comment="keep-alive")
-                    for event in events:
+                    for event, token in entries:
                         data = _encode(CloudEvent.of(event)).decode()
-                        yield ServerSentEventMessage(data=data, event=TYPE_PREFIX + event.kind, id=str(event.position))
+                        yield ServerSentEventMessage(data=data, event=TYPE_PREFIX + event.kind, id=str(token))
             except StreamsClosed:
                 return
-            finally:
-                self.streams.unsubscribe(subscription)
+            except ChangesExpired:  # retention ran while this reader replayed: reconnecting answers 410
+                log.info("an event stream ended: retention removed events its reader still needed")
 
-        stream = messages()
-        # A client gone before the first message leaves the stream never started, and so never ended.
-        weakref.finalize(stream, self.streams.unsubscribe, subscription)
-        headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # nginx: pass each message on at once
-        return ServerSentEvent(stream, retry_duration=RECONNECT_MILLISECONDS, headers=headers)
+        return _Stream(messages(), on_end=functools.partial(self.streams.unsubscribe, subscription))

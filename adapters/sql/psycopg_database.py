@@ -149,12 +149,12 @@ class PsycopgDatabase:
     async def execute(self, statement: Executable, params: dict[str, Any]) -> None:
         await self._run(statement, params, None)
 
-    async def fetch_one_after(self, steps: Sequence[tuple[Executable, dict[str, Any]]]) -> Row | None:
-        async def in_transaction(connection: Connection) -> Row | None:
+    async def fetch_all_after(self, steps: Sequence[tuple[Executable, dict[str, Any]]]) -> list[Row]:
+        async def in_transaction(connection: Connection) -> list[Row]:
             async with connection.transaction():
                 for statement, params in steps:
                     cursor = await connection.execute(self._compiled(statement)[0], params)
-                return await cursor.fetchone()
+                return await cursor.fetchall()
 
         return await self._with_connection(in_transaction)
 

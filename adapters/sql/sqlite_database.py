@@ -178,11 +178,10 @@ class SqliteDatabase:
         compiled = self._compiled_of(statement)
         await self._write((compiled.sql, compiled.arguments(params)))
 
-    async def fetch_one_after(self, steps: Sequence[tuple[Executable, dict[str, Any]]]) -> Row | None:
+    async def fetch_all_after(self, steps: Sequence[tuple[Executable, dict[str, Any]]]) -> list[Row]:
         prepared = [(self._compiled_of(statement), params) for statement, params in steps]
         rows = await self._write(*((compiled.sql, compiled.arguments(params)) for compiled, params in prepared))
-        converted = prepared[-1][0].converted(rows)
-        return converted[0] if converted else None
+        return prepared[-1][0].converted(rows)
 
     def _compiled_of(self, statement: Executable) -> _Compiled:
         if (compiled := self._compiled.get(statement)) is None:

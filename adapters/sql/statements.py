@@ -24,6 +24,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     tuple_,
     update,
 )
@@ -31,6 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ColumnElement, Insert, Select
 
 from adapters.sql.schema import UtcDateTime, event_owners, idempotency_keys, task_events, tasks
+from domain.events import MAX_POSITION
 from domain.query import SORT_ATTRIBUTES, SortKey
 from domain.task import EDITABLE_FIELDS, Task
 
@@ -187,15 +189,20 @@ EVENT_COLUMNS = (
 _feed = (_event.user_id == bindparam("owner")) & (_event.position > bindparam("after", type_=BigInteger()))
 _page = bindparam("limit", type_=Integer())
 
-CHANGES = select(*EVENT_COLUMNS).where(_feed).order_by(_event.position).limit(_page)
+# The feed's bounds and a page of its events in one statement, so both are read at one moment
+# (a retention pass is wholly before the read or after it); no owner row: no row at all.
+_bounds = (
+    select(event_owners.c.pruned_through, event_owners.c.last_position)
+    .where(event_owners.c.user_id == bindparam("owner"))
+    .subquery()
+)
+_changed = select(*EVENT_COLUMNS).where(_feed).order_by(_event.position).limit(_page).subquery()
+CHANGES = select(*_bounds.c, *_changed.c).select_from(_bounds.outerjoin(_changed, true())).order_by(_changed.c.position)
 HISTORY = (
     select(*EVENT_COLUMNS)
     .where(_feed & (_event.task_id == bindparam("task_id")))
     .order_by(_event.position)
     .limit(_page)
-)
-FEED_BOUNDS = select(event_owners.c.pruned_through, event_owners.c.last_position).where(
-    event_owners.c.user_id == bindparam("owner")
 )
 FEED_OWNERS = (
     select(event_owners.c.user_id)
@@ -217,15 +224,24 @@ def latest_positions(dialect: str) -> Select[Any]:
     return select(event_owners.c.user_id, event_owners.c.last_position).where(named)
 
 
-# Retention: an event expires when it is older than `before` and is not the latest of a task that
-# still exists. Expired stays expired (versions only grow, ids are never reused), so the bound can
-# be raised first and the events removed after it: a crash between them costs readers a needless
-# 410, never a silent gap.
+# Retention: an event expires when it is older than `before`, comes before the owner's first event
+# that is not, and is not the latest of a task that still exists: a prefix of the feed goes (what
+# FeedToken relies on). Expired stays expired (versions only grow, ids are never reused). The bound is
+# raised and the events removed in one transaction, so a reader sees both or neither.
 _is_latest = exists().where(
     (tasks.c.user_id == _event.user_id) & (tasks.c.id == _event.task_id) & (tasks.c.version == _event.version)
 )
+_before = bindparam("before", type_=UtcDateTime())
+_young = task_events.alias("young")
+_first_young = (
+    select(func.min(_young.c.position))
+    .where((_young.c.user_id == bindparam("owner")) & (_young.c.time >= _before))
+    .scalar_subquery()
+)
 _expired = (
-    (_event.user_id == bindparam("owner")) & (_event.time < bindparam("before", type_=UtcDateTime())) & not_(_is_latest)
+    (_event.user_id == bindparam("owner"))
+    & (_event.position < func.coalesce(_first_young, literal_column(str(MAX_POSITION), BigInteger())))
+    & not_(_is_latest)
 )
 _oldest_expired = select(_event.position).where(_expired).order_by(_event.position).limit(_page).subquery()
 LAST_OF_EXPIRED_BATCH = select(func.max(_oldest_expired.c.position))

@@ -13,8 +13,8 @@ from sqlalchemy.sql import Executable
 
 from adapters.sql import statements as sql
 from adapters.sql.schema import tasks
-from domain.errors import ChangesExpired, IdempotencyKeyReused
-from domain.events import ChangeKind, FeedBounds, TaskEvent
+from domain.errors import IdempotencyKeyReused
+from domain.events import ChangeKind, FeedBounds, FeedPage, TaskEvent
 from domain.query import FIRST_PAGE, TaskFilter, TaskQuery
 from domain.task import EDITABLE_FIELDS, IDEMPOTENCY_KEY_LIFETIME, Priority, Task, TaskContent
 
@@ -35,8 +35,8 @@ class Database(Protocol):
 
     async def execute(self, statement: Executable, params: dict[str, Any]) -> None: ...
 
-    async def fetch_one_after(self, steps: Sequence[tuple[Executable, dict[str, Any]]]) -> Row | None:
-        """Run the statements in order in one transaction; the first row of the last one."""
+    async def fetch_all_after(self, steps: Sequence[tuple[Executable, dict[str, Any]]]) -> list[Row]:
+        """Run the statements in order in one transaction; the rows of the last one."""
         ...
 
     async def open(self) -> None: ...
@@ -91,7 +91,7 @@ class SqlTaskStore:
             await self.database.execute(sql.INSERT, _columns(task))
             return task
         key = {"owner": task.user_id, "key": idempotency_key}
-        recorded = await self.database.fetch_one_after(
+        recorded = await self.database.fetch_all_after(
             [
                 (
                     sql.PURGE_EXPIRED_KEYS,
@@ -112,8 +112,7 @@ class SqlTaskStore:
                 (sql.RECORDED_KEY, key),
             ]
         )
-        assert recorded is not None  # the key row is there, ours or the first request's
-        recorded_fingerprint, recorded_task = recorded
+        recorded_fingerprint, recorded_task = recorded[0]  # the key row is there, ours or the first request's
         if recorded_fingerprint != fingerprint:
             raise IdempotencyKeyReused(idempotency_key)
         return msgspec.json.decode(recorded_task, type=Task)
@@ -166,14 +165,12 @@ class SqlTaskStore:
         }
         return _task_or_none(await self.database.fetch_one(sql.SET_COMPLETION, params))
 
-    async def changes(self, user_id: str, after: int, limit: int) -> builtins.list[TaskEvent]:
-        # The events first, the bounds after: retention raises the bound before it removes events,
-        # so any event removed before the first read shows in the second.
+    async def changes(self, user_id: str, after: int, limit: int) -> FeedPage:
         rows = await self.database.fetch_all(sql.CHANGES, {"owner": user_id, "after": after, "limit": limit})
-        bounds = await self.database.fetch_one(sql.FEED_BOUNDS, {"owner": user_id})
-        if not (FeedBounds(*bounds) if bounds else FeedBounds()).can_resume_after(after):
-            raise ChangesExpired(user_id)
-        return [_event(row) for row in rows]
+        if not rows:
+            return FeedPage([], FeedBounds())
+        bounds = FeedBounds(*rows[0][:2])
+        return FeedPage([_event(row[2:]) for row in rows if row[2] is not None], bounds)
 
     async def history(self, user_id: str, task_id: UUID, after: int, limit: int) -> builtins.list[TaskEvent]:
         params = {"owner": user_id, "task_id": task_id, "after": after, "limit": limit}
@@ -191,9 +188,11 @@ class SqlTaskStore:
         row = await self.database.fetch_one(sql.LAST_OF_EXPIRED_BATCH, expired | {"limit": limit})
         if row is None or row[0] is None:
             return 0
-        through = {"owner": user_id, "through": row[0]}
-        await self.database.execute(sql.RAISE_PRUNED_THROUGH, through)
-        return len(await self.database.fetch_all(sql.DELETE_EXPIRED, expired | through))
+        through = expired | {"through": row[0]}
+        removed = await self.database.fetch_all_after(
+            [(sql.RAISE_PRUNED_THROUGH, through), (sql.DELETE_EXPIRED, through)]
+        )
+        return len(removed)
 
     async def ping(self) -> None:
         await self.database.fetch_one(sql.PING, {})

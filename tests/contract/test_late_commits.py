@@ -13,12 +13,16 @@ import pytest
 
 from adapters.sql.psycopg_database import PsycopgDatabase
 from adapters.sql.store import SqlTaskStore
-from application.streams import EventStreams
-from domain.events import ChangeKind
+from application.streams import EventStreams, Subscription
+from domain.events import ChangeKind, FeedToken, TaskEvent
 
 from .tasks import LATER, added, make_task
 
 pytestmark = [pytest.mark.anyio, pytest.mark.postgres]
+
+
+async def events_of(subscription: Subscription, wait: float) -> list[TaskEvent]:
+    return [entry.event for entry in await subscription.next_entries(wait)]
 
 
 @pytest.fixture
@@ -35,7 +39,7 @@ async def test_a_write_that_commits_late_is_seen_before_every_write_after_it(
     held, later = await added(store, make_task(owner)), await added(store, make_task(owner))
     await added(store, make_task(other))
     streams = EventStreams(store, max_streams=10, poll_interval=0.02)
-    follower, neighbour = await streams.subscribe(owner, 2), await streams.subscribe(other, 1)
+    follower, neighbour = await streams.subscribe(owner, FeedToken(2)), await streams.subscribe(other, FeedToken(1))
 
     async with await psycopg.AsyncConnection.connect(postgres_url) as connection:
         # Position 3 is taken here and stays uncommitted.
@@ -47,17 +51,17 @@ async def test_a_write_that_commits_late_is_seen_before_every_write_after_it(
         await asyncio.sleep(0.3)
 
         assert not toggling.done()  # the owner's next write waits for the one holding position 3
-        assert await store.changes(owner, 2, 10) == []
-        assert await follower.next_events(0.1) == []
-        assert [e.version for e in await neighbour.next_events(1.0)] == [others.version if others else -1]
+        assert (await store.changes(owner, 2, 10)).events == []
+        assert await events_of(follower, 0.1) == []
+        assert [e.version for e in await events_of(neighbour, 1.0)] == [others.version if others else -1]
         await connection.commit()
 
     await asyncio.wait_for(toggling, 5)
-    seen = await follower.next_events(1.0)
-    seen += await follower.next_events(0.2) if len(seen) < 2 else []
+    seen = await events_of(follower, 1.0)
+    seen += await events_of(follower, 0.2) if len(seen) < 2 else []
     assert [(e.position, e.task_id, e.kind) for e in seen] == [
         (3, held.id, ChangeKind.UPDATED),
         (4, later.id, ChangeKind.COMPLETED),
     ]
-    assert [e.position for e in await store.changes(owner, 2, 10)] == [3, 4]
+    assert [e.position for e in (await store.changes(owner, 2, 10)).events] == [3, 4]
     streams.close()

@@ -6,8 +6,9 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from application.events import read_feed
 from domain.errors import ChangesExpired
-from domain.events import ChangeKind, TaskEvent
+from domain.events import ChangeKind, FeedToken, TaskEvent
 from domain.task import Task, TaskContent, utc_now
 
 from .conftest import Store
@@ -18,7 +19,12 @@ EVERYTHING = 10_000
 
 
 async def feed(store: Store, owner: str, after: int = 0) -> list[TaskEvent]:
-    return await store.changes(owner, after, EVERYTHING)
+    return (await store.changes(owner, after, EVERYTHING)).events
+
+
+async def read(store: Store, owner: str, after: FeedToken, limit: int = EVERYTHING) -> list[TaskEvent]:
+    """The events a reader holding the token gets; `ChangesExpired` when it must start again."""
+    return [entry.event for entry in (await read_feed(store, owner, after, limit)).entries]
 
 
 def replayed(events: list[TaskEvent], tasks: dict[UUID, Task] | None = None) -> dict[UUID, Task]:
@@ -90,20 +96,20 @@ async def test_the_feed_is_the_owners_alone_and_continues_after_a_position(
 ) -> None:
     mine = [await added(store, make_task(owner, title=f"mine {n}")) for n in range(5)]
     await added(store, make_task(other))
-    assert [e.task_id for e in await store.changes(owner, 0, 2)] == [mine[0].id, mine[1].id]
-    assert [e.task_id for e in await store.changes(owner, 2, 2)] == [mine[2].id, mine[3].id]
-    assert [e.task_id for e in await store.changes(owner, 4, 2)] == [mine[4].id]
-    assert await store.changes(owner, 5, 2) == []
+    assert [e.task_id for e in await read(store, owner, FeedToken(0), 2)] == [mine[0].id, mine[1].id]
+    assert [e.task_id for e in await read(store, owner, FeedToken(2), 2)] == [mine[2].id, mine[3].id]
+    assert [e.task_id for e in await read(store, owner, FeedToken(4), 2)] == [mine[4].id]
+    assert await read(store, owner, FeedToken(5), 2) == []
     assert [e.position for e in await feed(store, other)] == [1]
 
 
 async def test_a_position_the_feed_never_reached_has_expired(store: Store, owner: str) -> None:
     await added(store, make_task(owner))
     with pytest.raises(ChangesExpired):
-        await store.changes(owner, 2, 10)
+        await read(store, owner, FeedToken(2), 10)
     with pytest.raises(ChangesExpired):
-        await store.changes(f"nobody-{uuid4()}", 1, 10)
-    assert await store.changes(f"nobody-{uuid4()}", 0, 10) == []
+        await read(store, f"nobody-{uuid4()}", FeedToken(1))
+    assert await read(store, f"nobody-{uuid4()}", FeedToken(0)) == []
 
 
 async def test_history_is_one_tasks_events_oldest_first_and_outlives_the_task(
@@ -189,9 +195,9 @@ async def test_after_pruning_a_reader_behind_the_pruned_events_is_told_to_start_
     await store.prune_events(owner, LATER + timedelta(seconds=2), 100)  # positions 1 to 3 go
     for behind in (1, 2):
         with pytest.raises(ChangesExpired):
-            await store.changes(owner, behind, 10)
-    assert [e.position for e in await store.changes(owner, 3, 10)] == [4, 5]
-    assert [e.position for e in await store.changes(owner, 0, 10)] == [4, 5]
+            await read(store, owner, FeedToken(behind))
+    assert [e.position for e in await read(store, owner, FeedToken(3), 10)] == [4, 5]
+    assert [e.position for e in await read(store, owner, FeedToken(0), 10)] == [4, 5]
 
 
 async def test_pruning_goes_in_batches(store: Store, owner: str) -> None:
@@ -200,8 +206,8 @@ async def test_pruning_goes_in_batches(store: Store, owner: str) -> None:
         await store.toggle_completion(owner, task.id, LATER)
     assert await store.prune_events(owner, utc_now() + timedelta(days=1), 4) == 4
     with pytest.raises(ChangesExpired):
-        await store.changes(owner, 3, 10)
-    assert [e.position for e in await store.changes(owner, 4, 10)] == [5, 6, 7]
+        await read(store, owner, FeedToken(3), 10)
+    assert [e.position for e in await read(store, owner, FeedToken(4), 10)] == [5, 6, 7]
     assert await store.prune_events(owner, utc_now() + timedelta(days=1), 4) == 2
 
 
@@ -215,3 +221,91 @@ async def test_latest_positions_and_feed_owners_name_owners_with_events(store: S
     listed = await store.feed_owners("", EVERYTHING)
     assert {owner, other} <= set(listed) and listed == sorted(listed)
     assert owner not in await store.feed_owners(owner, EVERYTHING)
+
+
+# Retention and resuming: a reader that starts from nothing and follows each token reaches the present
+# and stays there, whatever retention removed (the retention clock moved two days on, with one day kept).
+TWO_DAYS_ON = timedelta(days=2)
+
+
+async def prune(store: Store, owner: str) -> int:
+    return await store.prune_events(owner, utc_now() + TWO_DAYS_ON - timedelta(days=1), EVERYTHING)
+
+
+async def follow(store: Store, owner: str, limit: int) -> tuple[list[TaskEvent], FeedToken]:
+    """Every event from nothing on, a page at a time, following each token until one comes back
+    unchanged with no events: the events, and that token (the present)."""
+    events: list[TaskEvent] = []
+    after = FeedToken()
+    while True:
+        page = await read_feed(store, owner, after, limit)
+        events += [entry.event for entry in page.entries]
+        if not page.entries and page.next == after:
+            return events, after
+        after = page.next
+
+
+async def test_after_retention_a_reader_from_nothing_reaches_the_present_and_stays(store: Store, owner: str) -> None:
+    kept = await added(store, make_task(owner, title="t1"))
+    gone = await added(store, make_task(owner, title="t2"))
+    assert await store.delete(owner, gone.id)
+    assert await prune(store, owner) == 2  # t2's creation and deletion; t1's creation is its latest
+
+    events, present = await follow(store, owner, limit=100)
+
+    assert [(e.position, e.task_id) for e in events] == [(1, kept.id)]
+    assert present == FeedToken(3)  # where the feed is: what retention removed after t1 changes nothing
+    later = await added(store, make_task(owner, title="t3"))
+    assert [entry.event.task_id for entry in (await read_feed(store, owner, present, 100)).entries] == [later.id]
+
+
+async def test_after_retention_paging_from_nothing_never_runs_into_what_was_removed(store: Store, owner: str) -> None:
+    a, b, _ = [await added(store, make_task(owner, title=title)) for title in "abc"]
+    await store.replace(owner, a.id, TaskContent("a again"), LATER)
+    await store.replace(owner, b.id, TaskContent("b again"), LATER)
+    await store.replace(owner, b.id, TaskContent("b once more"), LATER)
+    assert await prune(store, owner) == 3  # positions 1, 2 and 5 go; 3, 4 and 6 are the tasks' latest
+
+    for limit in (1, 2, 3):
+        events, present = await follow(store, owner, limit)
+        assert [e.position for e in events] == [3, 4, 6]
+        assert replayed(events) == await current(store, owner)
+        assert present == FeedToken(6)
+    # Below the bound a token names it, except where the read shows that nothing kept lies before it.
+    assert [str(entry.token) for entry in (await read_feed(store, owner, FeedToken(), 2)).entries] == ["3~5", "4~5"]
+    assert [str(entry.token) for entry in (await read_feed(store, owner, FeedToken(), 3)).entries] == ["3~5", "5", "6"]
+
+
+async def test_a_replay_below_what_retention_removed_must_start_again_once_it_removes_more(
+    store: Store, owner: str
+) -> None:
+    tasks = [await added(store, make_task(owner, title=f"t{n}")) for n in range(3)]
+    passing = await added(store, make_task(owner, title="passing"))
+    assert await store.delete(owner, passing.id)
+    await prune(store, owner)  # positions 4 and 5 go
+    replaying = (await read_feed(store, owner, FeedToken(), 1)).next
+    assert replaying == FeedToken(1, under=5)
+    assert [e.task_id for e in await read(store, owner, replaying, 1)] == [tasks[1].id]
+
+    doomed = await added(store, make_task(owner, title="doomed"))
+    await store.delete(owner, doomed.id)
+    await store.prune_events(owner, utc_now() + TWO_DAYS_ON, EVERYTHING)  # the bound moves on, to 7
+
+    with pytest.raises(ChangesExpired):
+        await read(store, owner, replaying)
+    events, present = await follow(store, owner, limit=1)
+    assert replayed(events) == await current(store, owner)
+    assert present == FeedToken(7)
+
+
+async def test_retention_removes_a_prefix_and_stops_at_the_first_event_young_enough_to_keep(
+    store: Store, owner: str
+) -> None:
+    task = await added(store, make_task(owner))  # 1
+    await added(store, make_task(owner, created_at=LATER + timedelta(days=3)))  # 2: young
+    await store.replace(owner, task.id, TaskContent("old time, later position"), LATER)  # 3
+    await store.replace(owner, task.id, TaskContent("latest"), LATER + timedelta(seconds=1))  # 4
+
+    assert await store.prune_events(owner, LATER + timedelta(days=1), EVERYTHING) == 1
+
+    assert [e.position for e in await feed(store, owner)] == [2, 3, 4]

@@ -2,12 +2,18 @@
 
 import asyncio
 import contextlib
+import socket
 import time
+from datetime import timedelta
 from uuid import uuid4
 
 import httpx
 import pytest
 
+from adapters.sql.psycopg_database import PsycopgDatabase
+from adapters.sql.sqlite_database import SqliteDatabase
+from adapters.sql.store import SqlTaskStore
+from domain.task import utc_now
 from tests.e2e.conftest import Serve, Server
 from tests.e2e.sse import event_stream
 
@@ -119,3 +125,88 @@ async def test_the_stream_answers_at_its_limits(serve: Serve, tmp_path) -> None:
         await asyncio.sleep(0.2)
         async with event_stream(client, f"/api/{user}/events") as again:  # the ended ones were counted out
             assert again.response.status_code == 200
+
+
+async def open_store(url: str) -> SqlTaskStore:
+    """The store of a running server's database, reached as another worker would reach it."""
+    if url.startswith("sqlite:///"):
+        store = SqlTaskStore(SqliteDatabase(url.removeprefix("sqlite:///")), "sqlite")
+    else:
+        store = SqlTaskStore(PsycopgDatabase(url, pool_size=1, timeout=5.0), "postgresql")
+    await store.open()
+    return store
+
+
+async def a_retention_pass_two_days_on(url: str, user: str) -> int:
+    """What a worker's retention pass does to the owner's feed once the clock has moved two days on,
+    with a day kept (TODO_EVENT_RETENTION_DAYS=1)."""
+    store = await open_store(url)
+    try:
+        return await store.prune_events(user, utc_now() + timedelta(days=2 - 1), 10_000)
+    finally:
+        await store.close()
+
+
+async def test_after_retention_a_stream_from_nothing_sends_every_live_task_and_resumes_after_it(
+    serve: Serve, store_url: str
+) -> None:
+    user = owner()
+    server = serve(store_url, env={"TODO_EVENT_RETENTION_DAYS": "1"})
+    async with httpx.AsyncClient(base_url=server.base_url) as client:
+        live = [(await client.post(f"/api/{user}/tasks", json={"title": f"t{n}"})).json() for n in range(520)]
+        passing = (await client.post(f"/api/{user}/tasks", json={"title": "passing"})).json()
+        await client.delete(f"/api/{user}/tasks/{passing['id']}")
+        assert await a_retention_pass_two_days_on(store_url, user) == 2  # positions 521 and 522
+
+        async with event_stream(client, f"/api/{user}/events") as stream:
+            events = await stream.wait_for_events(520, timeout=10.0)
+            assert not stream.ended
+        assert [m.cloud_event["data"] for m in events] == live  # past the first 500 too
+        assert events[-1].id == "522"  # nothing kept lies between the last task and what was removed
+
+        made = (await client.post(f"/api/{user}/tasks", json={"title": "after"})).json()
+        async with event_stream(client, f"/api/{user}/events", **{"Last-Event-ID": events[-1].id}) as resumed:
+            assert resumed.response.status_code == 200
+            assert [m.cloud_event["data"] for m in await resumed.wait_for_events(1, timeout=2.0)] == [made]
+    assert "Traceback" not in server.output()
+
+
+async def test_a_stream_resumed_from_a_replay_below_what_retention_removed_loses_nothing(
+    serve: Serve, store_url: str
+) -> None:
+    user = owner()
+    server = serve(store_url)
+    async with httpx.AsyncClient(base_url=server.base_url) as client:
+        first = (await client.post(f"/api/{user}/tasks", json={"title": "t1"})).json()
+        second = (await client.post(f"/api/{user}/tasks", json={"title": "t2"})).json()
+        await client.delete(f"/api/{user}/tasks/{second['id']}")
+        assert await a_retention_pass_two_days_on(store_url, user) == 2
+
+        async with event_stream(client, f"/api/{user}/events") as stream:
+            (only,) = await stream.wait_for_events(1, timeout=2.0)
+        assert (only.id, only.cloud_event["data"]) == ("3", first)
+        async with event_stream(client, f"/api/{user}/events", **{"Last-Event-ID": only.id}) as resumed:
+            assert resumed.response.status_code == 200
+
+
+async def test_streams_left_before_their_first_message_free_their_slots(serve: Serve, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    server = serve(f"sqlite:///{tmp_path / 'tasks.sqlite3'}", env={"TODO_MAX_STREAMS": "250"})
+    port = int(server.base_url.rsplit(":", 1)[1])
+    request = f"GET /api/{owner()}/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
+    for _ in range(1000):
+        with socket.create_connection(("127.0.0.1", port)) as connection:
+            connection.sendall(request)
+
+    async with httpx.AsyncClient(base_url=server.base_url) as client:
+        deadline = time.monotonic() + 5.0
+        while (open_streams := _gauge(await client.get("/metrics"), "todo_event_streams_open")) and (
+            time.monotonic() < deadline
+        ):
+            await asyncio.sleep(0.1)
+        assert open_streams == 0
+        async with event_stream(client, f"/api/{owner()}/events") as stream:
+            assert stream.response.status_code == 200
+
+
+def _gauge(response: httpx.Response, name: str) -> float:
+    return next(float(line.split()[-1]) for line in response.text.splitlines() if line.startswith(f"{name} "))

@@ -120,6 +120,63 @@ def test_after_retention_a_reader_behind_gets_410_and_starts_again(
     assert changes(client, user, f"after={up_to_date}") == {"events": [], "next": up_to_date}
 
 
+def a_retention_pass_two_days_on(client: TestClient, store: TaskEventLog, user: str) -> int:
+    """What retention does to the owner's feed once the clock has moved two days on, with a day kept."""
+    return client.blocking_portal.call(store.prune_events, user, utc_now() + timedelta(days=2 - 1), 1000)
+
+
+def follow(client: TestClient, user: str, limit: int) -> tuple[list[dict[str, Any]], str]:
+    """Reads from nothing, following each `next` until one comes back unchanged with no events."""
+    events: list[dict[str, Any]] = []
+    after = ""
+    while True:
+        body = changes(client, user, f"limit={limit}" + (f"&after={after}" if after else ""))
+        events += body["events"]
+        if not body["events"] and body["next"] == after:
+            return events, after
+        after = body["next"]
+
+
+def test_after_retention_a_reader_from_nothing_reaches_the_present_and_stays_there(
+    client_and_store: tuple[TestClient, TaskEventLog], user: str
+) -> None:
+    client, store = client_and_store
+    kept = create(client, user, "t1")
+    client.delete(tasks_url(user, create(client, user, "t2")["id"]))
+    assert a_retention_pass_two_days_on(client, store, user) == 2
+
+    first = changes(client, user)
+    assert [e["data"] for e in first["events"]] == [kept]
+    assert changes(client, user, f"after={first['next']}") == {"events": [], "next": "3"}
+    assert changes(client, user, "after=3") == {"events": [], "next": "3"}
+
+
+def test_after_retention_paging_from_nothing_never_answers_410(
+    client_and_store: tuple[TestClient, TaskEventLog], user: str
+) -> None:
+    client, store = client_and_store
+    a, b, _ = (create(client, user, title)["id"] for title in "abc")
+    client.patch(tasks_url(user, a), json={"title": "a again"})
+    client.patch(tasks_url(user, b), json={"title": "b again"})
+    client.patch(tasks_url(user, b), json={"title": "b once more"})
+    assert a_retention_pass_two_days_on(client, store, user) == 3
+
+    for limit in (1, 2):
+        events, present = follow(client, user, limit)
+        assert [e["id"] for e in events] == ["3", "4", "6"]
+        assert {e["subject"]: e["data"] for e in events} == {t["id"]: t for t in client.get(tasks_url(user)).json()}
+        assert present == "6"
+
+
+@pytest.mark.parametrize(
+    "after", ["0001", "01", "1~1", "1~0", "2~1", "1~01", "~1", "1~", "9" * 5000, "1~" + "9" * 5000]
+)
+def test_a_token_in_any_other_spelling_or_of_any_length_is_400(client: TestClient, user: str, after: str) -> None:
+    create(client, user)
+
+    assert error_fields(client.get(changes_url(user, f"after={after}")), 400) == {"after"}
+
+
 @pytest.mark.parametrize("after", ["", "x", "-1", "1.0", "%201", "0x10", "%D9%A1", str(2**63)])
 def test_a_token_that_is_not_a_position_is_400(client: TestClient, user: str, after: str) -> None:
     create(client, user)
@@ -127,7 +184,7 @@ def test_a_token_that_is_not_a_position_is_400(client: TestClient, user: str, af
     assert error_fields(client.get(changes_url(user, f"after={after}")), 400) == {"after"}
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=501", "limit=x", "after=zz"])
+@pytest.mark.parametrize("query", ["limit=0", "limit=501", "limit=x", "after=zz", "limit=1.0", "limit=1e2", "limit=01"])
 def test_a_bad_query_parameter_is_400_on_every_store(store_client: TestClient, user: str, query: str) -> None:
     assert error_fields(store_client.get(changes_url(user, query)), 400) == {query.split("=")[0]}
 

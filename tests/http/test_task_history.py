@@ -162,14 +162,18 @@ def test_another_owners_task_is_404_exactly_like_a_missing_one(
     assert store_client.get(history_url(user, theirs, "cursor=0")).json() == []
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=501", "limit=-1", "limit=x", "limit=1.5"])
+@pytest.mark.parametrize(
+    "query", ["limit=0", "limit=501", "limit=-1", "limit=x", "limit=1.5", "limit=1.0", "limit=1e2", "limit=010"]
+)
 def test_a_limit_out_of_range_is_400(store_client: TestClient, user: str, query: str) -> None:
     task_id = create(store_client, user)["id"]
 
     assert error_fields(store_client.get(history_url(user, task_id, query)), 400) == {"limit"}
 
 
-@pytest.mark.parametrize("cursor", ["", "x", "-1", "1.0", "%201", "0x10", "%D9%A1", str(2**63)])
+@pytest.mark.parametrize(
+    "cursor", ["", "x", "-1", "1.0", "%201", "0x10", "%D9%A1", str(2**63), "01", "1~2", "9" * 5000]
+)
 def test_a_cursor_that_is_not_a_position_is_400(client: TestClient, user: str, cursor: str) -> None:
     task_id = create(client, user)["id"]
 

@@ -10,7 +10,7 @@ from adapters.memory import InMemoryTaskStore
 from application.events import TaskEvents
 from application.tasks import TaskService
 from domain.errors import ChangesExpired, InvalidInput, TaskNotFound
-from domain.events import EVENT_RETENTION, ChangeKind
+from domain.events import EVENT_RETENTION, ChangeKind, FeedToken
 from domain.task import Task, TaskDraft, utc_now
 
 from .conftest import OTHER, OWNER, Clock
@@ -137,7 +137,7 @@ async def test_changes_are_the_owners_events_in_commit_order(tasks: TaskService,
         (2, ChangeKind.CREATED, second.id),
         (3, ChangeKind.DELETED, first.id),
     ]
-    assert changes.next == 3
+    assert changes.next == FeedToken(3)
 
 
 async def test_next_is_where_to_ask_again(tasks: TaskService, events: TaskEvents) -> None:
@@ -150,15 +150,15 @@ async def test_next_is_where_to_ask_again(tasks: TaskService, events: TaskEvents
     nothing_new = await events.changes(OWNER, after=str(third.next), limit=2)
 
     assert [[e.position for e in c.events] for c in (first, second, third)] == [[1, 2], [3, 4], [5]]
-    assert (first.next, second.next, third.next) == (2, 4, 5)
-    assert (nothing_new.events, nothing_new.next) == ([], 5)
+    assert (first.next, second.next, third.next) == (FeedToken(2), FeedToken(4), FeedToken(5))
+    assert (nothing_new.events, nothing_new.next) == ([], FeedToken(5))
 
 
 async def test_next_is_0_when_nothing_ever_happened(events: TaskEvents) -> None:
     changes = await events.changes(OWNER)
 
-    assert (changes.events, changes.next) == ([], 0)
-    assert (await events.changes(OWNER, after="0")).next == 0
+    assert (changes.events, changes.next) == ([], FeedToken(0))
+    assert (await events.changes(OWNER, after="0")).next == FeedToken(0)
 
 
 @pytest.mark.parametrize("limit", [0, -1, 501])

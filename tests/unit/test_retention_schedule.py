@@ -24,7 +24,7 @@ async def test_passes_remove_expired_events_in_the_background() -> None:
     await schedule.start()
     await asyncio.sleep(0.1)
     await schedule.stop()
-    assert [e.version for e in await store.changes("ann", 0, 10)] == [2]
+    assert [e.version for e in (await store.changes("ann", 0, 10)).events] == [2]
 
 
 async def test_a_failing_pass_is_logged_and_the_next_one_runs(caplog: pytest.LogCaptureFixture) -> None:
