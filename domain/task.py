@@ -69,10 +69,15 @@ def in_utc(moment: datetime, field: str, errors: list[FieldError]) -> datetime |
 
 
 def parse_user_id(raw: str) -> str:
-    """Return the owner named by `raw`, an opaque string of 1 to 128 characters."""
+    """Return the owner named by `raw`: an opaque string of 1 to 128 characters that a URL path
+    segment can name (`/api/{user_id}/tasks`), whichever driving adapter it came through."""
     problem = text_problem(raw)
     if problem is None and not 1 <= len(raw) <= MAX_USER_ID_LENGTH:
         problem = f"must be 1 to {MAX_USER_ID_LENGTH} characters"
+    elif problem is None and "/" in raw:
+        problem = "must not contain `/`: a path segment cannot hold it"
+    elif problem is None and raw in (".", ".."):
+        problem = "`.` and `..` cannot be user ids: URL resolution removes them"
     if problem:
         raise InvalidInput([FieldError("user_id", problem)])
     return raw

@@ -33,9 +33,9 @@ from typing import Any
 import psycopg
 import sqlalchemy.exc
 import uvicorn
-from mcp.server.stdio import stdio_server
 
 from adapters.http.connections import ConnectionLimits, LimitedHttpProtocol
+from adapters.mcp.stdio import serve_over_stdio
 from adapters.mcp.tools import task_server
 from adapters.sql.migrate import downgrade, upgrade
 from adapters.sql.psycopg_database import connect_timeout
@@ -127,9 +127,7 @@ async def serve_tools_over_stdio(settings: Settings) -> None:
     store = container.store()
     await store.open()
     try:
-        server = task_server(container.tasks())
-        async with stdio_server() as (read, write):
-            await server.run(read, write, server.create_initialization_options())
+        await serve_over_stdio(task_server(container.tasks()))
     finally:
         await store.close()
 

@@ -62,9 +62,10 @@ def origin_allowed(origins: Sequence[str]) -> Callable[[str], bool]:
 
 def _mounted(path: str, app: Any) -> ASGIRouteHandler:
     async def handler(scope: Any, receive: Any, send: Any) -> None:
-        await app(scope, receive, send)
+        scope["path_template"] = path  # its route, for the access log and the metrics
+        await app(dict(scope), receive, send)  # a copy: what the mounted app changes stays its own
 
-    return asgi(path, is_mount=True, copy_scope=True)(handler)
+    return asgi(path, is_mount=True, copy_scope=False)(handler)
 
 
 def build_app(

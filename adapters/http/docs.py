@@ -9,7 +9,7 @@ proxy that blocks CDNs, and tells no third party that someone opened it.
 
 from typing import Any
 
-from litestar import Request, Router, get
+from litestar import Request, Response, Router, get
 from litestar.datastructures import ResponseHeader
 from litestar.openapi.plugins import OpenAPIRenderPlugin
 from litestar.static_files import create_static_files_router
@@ -29,6 +29,7 @@ window.ui = SwaggerUIBundle({
   deepLinking: true,
   presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
   layout: "BaseLayout",
+  validatorUrl: null,  // no badge fetched from swagger.io: the page asks nothing of anyone else
 });
 """
 
@@ -61,8 +62,17 @@ class SwaggerUIPage(OpenAPIRenderPlugin):
 """.encode()
 
     def receive_router(self, router: Router) -> None:
-        router.register(create_static_files_router(ASSETS, directories=[swagger_ui_path], include_in_schema=False))
+        assets = create_static_files_router(
+            ASSETS, directories=[swagger_ui_path], include_in_schema=False, after_request=_with_policy
+        )
+        router.register(assets)
         router.register(swagger_ui_start)
+
+
+async def _with_policy(response: Response[Any]) -> Response[Any]:
+    # Static files are answered without the documentation router's response headers: set the policy here.
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    return response
 
 
 @get("/swagger-ui-start.js", media_type="text/javascript", sync_to_thread=False, include_in_schema=False)

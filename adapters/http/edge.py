@@ -6,8 +6,10 @@
 - A user id holding `%2F`: the server decodes it before routing, and the router then folds the
   empty segment it leaves (`/api/a%2F/tasks` would reach the tasks of `a`). No route has such an
   owner: 404, as the README promises.
-- The user ids `.` and `..`: every URL resolver (RFC 3986, and browsers even for `%2E%2E`) removes
-  such a segment, so the `Location` and `Link` of their tasks would lead elsewhere. They are a 422.
+
+The user ids `.` and `..` (which every URL resolver removes from a path) are refused by the domain's
+rule for a user id (`parse_user_id`), as every other rule of a user id is, whichever adapter it came
+through.
 """
 
 from urllib.parse import unquote_to_bytes
@@ -15,21 +17,14 @@ from urllib.parse import unquote_to_bytes
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from adapters.http.problems import INVALID_INPUT_DETAIL, problem_messages
-from domain.errors import FieldError
+from adapters.http.problems import problem_messages
 
 HTTP = ScopeType.HTTP
 OWNER_PREFIX = "/api/"
-DOT_SEGMENTS = (".", "..")
 
 
 _NO_ROUTE = problem_messages(404, "Not Found")  # as the router answers a path it has no route for
 _NOT_UTF8 = problem_messages(400, "The user id in the path is not valid UTF-8 once percent-decoded.")
-_DOT_OWNER = problem_messages(
-    422,
-    INVALID_INPUT_DETAIL,
-    [FieldError("user_id", "`.` and `..` cannot be user ids: URL resolution removes them")],
-)
 
 
 def _is_utf8(escaped: bytes) -> bool:
@@ -53,16 +48,14 @@ class PathGuard:
             await self.app(scope, receive, send)
             return
         raw_path, path = scope.get("raw_path") or b"", scope["path"]
-        # The cheap tests first: a path without an escape or a segment that starts with a dot passes.
-        if (b"%" in raw_path or "/." in path) and path.startswith(OWNER_PREFIX):
+        # The cheap test first: a path without an escape passes.
+        if b"%" in raw_path and path.startswith(OWNER_PREFIX):
             refusal = None
             raw_owner = raw_path[len(OWNER_PREFIX) :].partition(b"/")[0]
             if b"%" in raw_owner and not _is_utf8(raw_owner):
                 refusal = _NOT_UTF8
             elif b"%2f" in raw_owner.lower():
                 refusal = _NO_ROUTE
-            elif path[len(OWNER_PREFIX) :].partition("/")[0] in DOT_SEGMENTS:
-                refusal = _DOT_OWNER
             if refusal is not None:
                 start, body = refusal
                 await send(start.copy())  # a copy: the middleware around adds its headers to it

@@ -4,10 +4,10 @@ Stateless: each request is served on its own, so any worker process can answer i
 specification asks HTTP servers to check `Origin` against DNS rebinding (a web page on another
 site that resolves its own name to this server's address): a request carrying an `Origin` is
 served only when that origin may call the API (`TODO_CORS_ORIGINS`); agents, which are not
-browsers, send none.
+browsers, send none. `McpEdge` says what else is refused before the SDK sees a request.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -37,15 +37,23 @@ def streamable_http(server: Server[Any], origin_allowed: Callable[[str], bool], 
         # check cannot know the names a proxy in front serves under.
         security_settings=TransportSecuritySettings(enable_dns_rebinding_protection=False),
     )
-    return StreamableHttp(OriginChecked(manager.asgi_app, origin_allowed), manager.run)
+    return StreamableHttp(McpEdge(manager.asgi_app, origin_allowed, max_body_bytes), manager.run)
 
 
-class OriginChecked:
-    """Refuses, with a 403 problem, a request whose `Origin` header names an origin not allowed."""
+class McpEdge:
+    """What the SDK's endpoint leaves to us, each refusal a problem (`application/problem+json`):
 
-    def __init__(self, app: Any, allowed: Callable[[str], bool]) -> None:
+    - a request whose `Origin` header names an origin not allowed: 403;
+    - `GET`, which in stateless mode would open a stream that can never carry a message: 405, as
+      the MCP specification allows a server that offers no such stream;
+    - the SDK's own refusals in plain text (a wrong Content-Type, a body too large) become problems
+      of the same status; its JSON-RPC errors stay as they are, for the agent's client to read.
+    """
+
+    def __init__(self, app: Any, allowed: Callable[[str], bool], max_body_bytes: int) -> None:
         self._app = app
         self._allowed = allowed
+        self._max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         origin = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"origin"), None)
@@ -54,7 +62,42 @@ class OriginChecked:
                 f"Origin {origin!r} may not call the MCP endpoint; "
                 "a browser front end's origin must be listed in TODO_CORS_ORIGINS."
             )
-            for message in problem_messages(403, detail):
+            await _send_problem(send, 403, detail)
+        elif scope.get("method") == "GET":
+            detail = "The MCP endpoint offers no stream of its own: POST each JSON-RPC message to it."
+            await _send_problem(send, 405, detail, [(b"allow", b"POST")])
+        else:
+            await self._app(scope, receive, self._plain_errors_as_problems(send))
+
+    def _plain_errors_as_problems(self, send: Send) -> Any:
+        refused: Any = None  # the start of an answer in plain text, held back
+        text = b""
+
+        async def sending(message: Any) -> None:
+            nonlocal refused, text
+            if message["type"] == "http.response.start" and message["status"] >= 400 and not _is_json(message):
+                refused = message
+            elif refused is None:
                 await send(message)
-            return
-        await self._app(scope, receive, send)
+            elif message["type"] == "http.response.body":
+                text += message.get("body", b"")
+                if not message.get("more_body", False):
+                    await _send_problem(send, refused["status"], self._detail(refused["status"], text))
+
+        return sending
+
+    def _detail(self, status: int, text: bytes) -> str:
+        if status == 413:
+            return f"The body is larger than {self._max_body_bytes} bytes (TODO_MAX_BODY_BYTES)."
+        said = text.decode("utf-8", "replace").strip().rstrip(".")
+        return f"{said}: the MCP endpoint takes JSON-RPC messages as application/json." if said else ""
+
+
+def _is_json(start: Any) -> bool:
+    return any(name == b"content-type" and b"json" in value for name, value in start.get("headers", ()))
+
+
+async def _send_problem(send: Send, status: int, detail: str, headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
+    start, body = problem_messages(status, detail)
+    await send({**start, "headers": [*start["headers"], *headers]})
+    await send(body)

@@ -1,12 +1,14 @@
 """The MCP endpoint of `todo serve`: off unless TODO_MCP=true, and closed to web pages of other origins
 (DNS rebinding) while open to agents, which send no Origin, and to the front ends TODO_CORS_ORIGINS allows."""
 
+import json
+import subprocess
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.e2e.conftest import Serve
+from tests.e2e.conftest import TODO, Serve, todo_env
 
 pytestmark = pytest.mark.e2e
 
@@ -61,3 +63,59 @@ def test_agents_and_allowed_front_ends_are_served(serve: Serve) -> None:
     for response in (from_an_agent, from_a_front_end):
         assert response.status_code == 200, response.text
         assert response.json()["result"]["serverInfo"]["name"] == "todo-tasks"
+
+
+def test_what_the_sdk_would_refuse_in_plain_text_or_hold_open_is_a_problem(serve: Serve) -> None:
+    server = serve("memory://", env={"TODO_MCP": "true", "TODO_MAX_BODY_BYTES": "1024"})
+    url = f"{server.base_url}/mcp"
+
+    wrong_type = httpx.post(url, content=b"{}", headers={"content-type": "text/plain"}, timeout=10)
+    too_large = httpx.post(url, json={"padding": "x" * 2000}, headers=MCP_HEADERS, timeout=10)
+    a_stream = httpx.get(url, headers={"accept": "text/event-stream"}, timeout=10)
+
+    for response, status in ((wrong_type, 400), (too_large, 413), (a_stream, 405)):
+        assert (response.status_code, response.headers["content-type"]) == (status, "application/problem+json")
+        assert response.json()["status"] == status
+    assert "application/json" in wrong_type.json()["detail"]
+    assert "1024 bytes" in too_large.json()["detail"]
+    assert a_stream.headers["allow"] == "POST"
+    assert post(server.base_url, INITIALIZE).status_code == 200
+
+
+def test_mcp_requests_are_counted_under_their_route(serve: Serve) -> None:
+    server = serve("memory://", env={"TODO_MCP": "true"})
+
+    assert post(server.base_url, INITIALIZE).status_code == 200
+    metrics = httpx.get(f"{server.base_url}/metrics", timeout=10).text
+
+    assert 'todo_requests_total{method="POST",path="/mcp",status_code="200"} 1.0' in metrics
+    assert 'path="unrouted"' not in metrics
+    assert '"route":"/mcp","status":200' in server.output()
+
+
+def test_the_stdio_tools_answer_a_line_they_cannot_read_with_a_json_rpc_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    lines = [
+        "{not json",
+        json.dumps([INITIALIZE]),  # a batch: MCP takes one message a line
+        "[" * 5000 + "]" * 5000,
+        json.dumps(INITIALIZE),
+    ]
+    answered = subprocess.run(
+        [str(TODO), "mcp"],
+        input="\n".join(lines) + "\n",
+        env=todo_env("memory://"),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+
+    answers = [json.loads(line) for line in answered.stdout.splitlines()]
+    assert [(a.get("id"), a.get("error", {}).get("code")) for a in answers] == [
+        (None, -32700),
+        (None, -32600),
+        (None, -32700),
+        (1, None),
+    ]
+    assert answers[3]["result"]["serverInfo"]["name"] == "todo-tasks"

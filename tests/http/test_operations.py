@@ -3,6 +3,7 @@
 import pytest
 from litestar.testing import TestClient
 
+from adapters.http.docs import CONTENT_SECURITY_POLICY
 from tests.http import assert_problem, tasks_url
 from tests.http.conftest import open_client
 
@@ -47,6 +48,23 @@ def test_docs_serve_an_interactive_html_page(client: TestClient) -> None:
     assert "swagger-ui-bundle.js" in response.text
     assert 'data-url="/docs/openapi.json"' in response.text
     assert "https://" not in response.text  # everything it loads, the service serves
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/docs", "/docs/swagger-ui-start.js", "/docs/swagger-ui/swagger-ui.css", "/docs/swagger-ui/swagger-ui-bundle.js"],
+)
+def test_every_answer_under_docs_carries_the_content_security_policy(client: TestClient, path: str) -> None:
+    response = client.get(path)
+
+    assert response.status_code == 200
+    assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+
+
+def test_swagger_ui_asks_no_validator_elsewhere_to_check_the_document(client: TestClient) -> None:
+    start = client.get("/docs/swagger-ui-start.js").text
+
+    assert "validatorUrl: null" in start
 
 
 def test_the_openapi_document_describes_every_task_operation(client: TestClient) -> None:

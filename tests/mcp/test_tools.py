@@ -98,6 +98,8 @@ ERRORS = {
     "unknown status": ("list_tasks", {"status": "open"}, "status"),
     "limit beyond 500": ("list_tasks", {"limit": 501}, "<= 500"),
     "user id too long": ("list_tasks", {"user_id": "u" * 129}, "user_id: must be 1 to 128 characters"),
+    "a user id no path can name": ("add_task", {"user_id": "..", "title": "t"}, "user_id: `.` and `..` cannot"),
+    "a user id with a slash": ("add_task", {"user_id": "a/b", "title": "t"}, "user_id: must not contain `/`"),
     "unknown tool": ("add_todo", {}, "Unknown tool 'add_todo'; the tools are add_task, list_tasks"),
 }
 

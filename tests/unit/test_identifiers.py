@@ -11,7 +11,7 @@ from tests.unit import fields
 # --- user ids -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("user_id", ["u", "x" * 128, "user@example.com", "a/b?c#d"])
+@pytest.mark.parametrize("user_id", ["u", "x" * 128, "user@example.com", "a?b#c", "...", "a.b", ".a"])
 def test_user_id_of_1_to_128_characters_is_accepted(user_id: str) -> None:
     assert parse_user_id(user_id) == user_id
 
@@ -28,6 +28,17 @@ def test_nul_and_lone_surrogates_are_rejected_in_user_id(bad: str) -> None:
     with pytest.raises(InvalidInput) as error:
         parse_user_id(bad)
     assert fields(error) == {"user_id"}
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [("a/b", "must not contain `/`"), ("/", "must not contain `/`"), (".", "URL resolution"), ("..", "URL resolution")],
+)
+def test_a_user_id_no_path_segment_can_name_is_rejected(bad: str, message: str) -> None:
+    with pytest.raises(InvalidInput) as error:
+        parse_user_id(bad)
+    assert fields(error) == {"user_id"}
+    assert message in error.value.errors[0].message
 
 
 # --- task ids -------------------------------------------------------------------------------
