@@ -66,6 +66,13 @@ def _event(row: Row) -> TaskEvent:
     return TaskEvent(position, kind, task[1], task[0], task[-1], time, snapshot)
 
 
+def _feed_page(rows: Sequence[Row]) -> FeedPage:
+    """A page of `CHANGES`: each row holds the feed's bounds, then an event (NULL when there is none)."""
+    if not rows:
+        return FeedPage([], FeedBounds())
+    return FeedPage([_event(row[2:]) for row in rows if row[2] is not None], FeedBounds(*rows[0][:2]))
+
+
 def _columns(task: Task, prefix: str = "") -> dict[str, Any]:
     """The task's values by column name (the columns are named after the Task's fields)."""
     names = _TASK_COLUMNS if not prefix else [prefix + name for name in _TASK_COLUMNS]
@@ -166,11 +173,9 @@ class SqlTaskStore:
         return _task_or_none(await self.database.fetch_one(sql.SET_COMPLETION, params))
 
     async def changes(self, user_id: str, after: int, limit: int) -> FeedPage:
-        rows = await self.database.fetch_all(sql.CHANGES, {"owner": user_id, "after": after, "limit": limit})
-        if not rows:
-            return FeedPage([], FeedBounds())
-        bounds = FeedBounds(*rows[0][:2])
-        return FeedPage([_event(row[2:]) for row in rows if row[2] is not None], bounds)
+        return _feed_page(
+            await self.database.fetch_all(sql.CHANGES, {"owner": user_id, "after": after, "limit": limit})
+        )
 
     async def history(self, user_id: str, task_id: UUID, after: int, limit: int) -> builtins.list[TaskEvent]:
         params = {"owner": user_id, "task_id": task_id, "after": after, "limit": limit}

@@ -8,7 +8,7 @@ from sqlalchemy import Engine, inspect, select, text
 from adapters.sql.migrate import downgrade, upgrade
 from adapters.sql.schema import event_owners, tasks
 from adapters.sql.statements import CHANGES, TOGGLE
-from adapters.sql.store import _event
+from adapters.sql.store import _feed_page
 from domain.events import ChangeKind, TaskEvent
 from domain.task import Priority, Task
 
@@ -43,7 +43,7 @@ def existing_tasks() -> list[Task]:
 def events_of(engine: Engine, owner: str) -> list[TaskEvent]:
     with engine.connect() as connection:
         rows = connection.execute(CHANGES, {"owner": owner, "after": 0, "limit": 1000})
-        return [_event(row) for row in rows]
+        return _feed_page(list(rows)).events
 
 
 def triggers(engine: Engine) -> set[str]:
