@@ -22,8 +22,8 @@ import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from adapters.http.connections import ConnectionLimits, LimitedHttpProtocol
 from entrypoints.app import create_app
+from entrypoints.server.protocol import ConnectionLimits, LimitedHttpProtocol
 from entrypoints.settings import Settings
 
 Call = Callable[[str, str, bytes], Awaitable[list[dict[str, Any]]]]

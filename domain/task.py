@@ -138,7 +138,7 @@ EDITABLE_FIELDS = tuple(editable.name for editable in fields(TaskContent))
 class TaskDraft:
     """The editable fields as a client sent them: not yet checked. `priority` is a label (`high`).
 
-    Not frozen, like Task: every create and replace builds one, and a frozen dataclass costs four
+    Not frozen, like Task: every create and replace builds one, and a frozen dataclass costs several
     times as much to build (`python -m bench.in_process`, create). Nothing keeps a draft.
     """
 
@@ -201,8 +201,8 @@ class Task:
 
     @classmethod
     def create(cls, user_id: str, content: TaskContent, now: datetime) -> "Task":
-        # Field by field rather than `**_stored(content)`: a dict built per task costs twice the
-        # call (`python -m bench.in_process`, create).
+        # Field by field rather than `**_stored(content)`: a dict built per task costs more than the
+        # call itself (`python -m bench.in_process`, create).
         return cls(
             uuid4(),
             user_id,

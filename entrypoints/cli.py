@@ -1,135 +1,30 @@
-"""The `todo` console command: `todo serve`, `todo migrate` and `todo mcp`.
+"""The `todo` console command: `todo serve`, `todo migrate` and `todo mcp`; the command line only.
 
 `todo mcp` serves the task tools to one MCP client (an AI agent) over its stdin and stdout, on the
-store `DATABASE_URL` names, migrated first as for `todo serve`; its log goes to stderr.
-
-Start-up: both commands migrate a Postgres database before anything else, and a database that
-cannot be reached yet (a container starting beside it, a failover, a pooler restarting) is waited
-for: each attempt that fails is logged as "database not reachable, retrying in N s", the waits
-double from 0.5 s up to 5 s, and after TODO_DB_STARTUP_TIMEOUT seconds (30) the command gives up
-with exit status 69 (EX_UNAVAILABLE) and says why. Each connection attempt is itself bounded
-(`connect_timeout`, from TODO_DB_TIMEOUT, unless the URL or PGCONNECT_TIMEOUT sets it).
-
-Shutdown: on SIGTERM (or Ctrl-C) uvicorn stops accepting connections, closes idle keep-alive
-connections, and lets the requests in flight finish and answer for up to TODO_SHUTDOWN_TIMEOUT
-seconds (10, inside the 30 s an orchestrator such as Kubernetes waits before SIGKILL); only then
-are stragglers cancelled. The database pool closes after the last request. uvicorn then ends
-the process by the signal it received (exit status 143 for SIGTERM).
+store `DATABASE_URL` names, migrated first as for `todo serve`; its log goes to stderr. What happens
+before serving is in `startup.py`, how a server process runs and stops in `server/`.
 """
 
 import argparse
 import asyncio
-import functools
+import dataclasses
 import logging
-import math
-import os
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import fields
 from importlib import metadata
-from typing import Any
 
-import psycopg
-import sqlalchemy.exc
-import uvicorn
-
-from adapters.http.connections import ConnectionLimits, LimitedHttpProtocol
-from adapters.mcp.stdio import serve_over_stdio
-from adapters.mcp.tools import task_server
-from adapters.sql.migrate import downgrade, upgrade
-from adapters.sql.psycopg_database import connect_timeout
+from entrypoints.agents import serve_tools_over_stdio
 from entrypoints.container import Container
+from entrypoints.server import serve
 from entrypoints.settings import ConfigurationError, Kind, Settings
-from entrypoints.workers import serve_workers
+from entrypoints.startup import DatabaseUnreachable, FileUnusable, migrate, wait_for_database
 
 log = logging.getLogger("todo")
 
-FIRST_RETRY_DELAY = 0.5
-MAX_RETRY_DELAY = 5.0
 EXIT_DATABASE_UNREACHABLE = 69  # EX_UNAVAILABLE in sysexits.h
 EXIT_FILE_UNUSABLE = 73  # EX_CANTCREAT in sysexits.h
 EXIT_BAD_CONFIGURATION = 78  # EX_CONFIG in sysexits.h
-
-
-class DatabaseUnreachable(Exception):
-    """The database did not answer within the start-up timeout."""
-
-
-class FileUnusable(Exception):
-    """The SQLite file (or its folder) cannot be created, read or written: the operator's to fix."""
-
-
-def migrate(settings: Settings, downgrade_to: str | None = None) -> None:
-    if settings.store_kind == "memory":
-        return
-    url = _migration_url(settings)
-    if downgrade_to:
-        downgrade(url, downgrade_to)
-    else:
-        upgrade(url)
-
-
-def _migration_url(settings: Settings) -> str:
-    """SQLAlchemy's URL, on Postgres with the same bound on connecting as the service's pool."""
-    url = settings.sqlalchemy_url
-    if settings.store_kind != "postgres":
-        return url
-    bound = connect_timeout(settings.libpq_url, settings.db_timeout)
-    return url if bound is None else f"{url}{'&' if '?' in url else '?'}connect_timeout={bound}"
-
-
-def _one_line(error: BaseException) -> str:
-    original = getattr(error, "orig", None) or error  # SQLAlchemy wraps the driver's error
-    return " ".join(str(original).split())
-
-
-def wait_for_database(settings: Settings, action: Callable[[], None]) -> None:
-    """Run `action` (a migration), retrying with back-off while Postgres cannot be reached.
-
-    A migration that lost its connection half-way is safe to run again: it runs in one transaction,
-    which Postgres rolled back. Errors other than connection failures are not retried.
-    """
-    if settings.store_kind == "sqlite":
-        try:
-            action()
-        except (OSError, sqlalchemy.exc.OperationalError) as error:  # read-only, missing folder, not a database
-            raise FileUnusable(f"cannot use the SQLite file {settings.sqlite_path}: {_one_line(error)}") from error
-        return
-    if settings.store_kind != "postgres":
-        action()
-        return
-    deadline = time.monotonic() + settings.db_startup_timeout
-    delay = FIRST_RETRY_DELAY
-    # Bounded by the deadline; the count bound is the back-off schedule's (0.5 + 1 + 2 + 4, then 5 s each).
-    max_attempts = 6 + math.ceil(settings.db_startup_timeout / MAX_RETRY_DELAY)
-    for attempt in range(1, max_attempts + 1):
-        try:
-            action()
-            return
-        except (sqlalchemy.exc.OperationalError, psycopg.OperationalError) as error:
-            reason = _one_line(error)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or attempt == max_attempts:
-                raise DatabaseUnreachable(
-                    f"database not reachable after {attempt} attempts in {settings.db_startup_timeout:g} s "
-                    f"(TODO_DB_STARTUP_TIMEOUT): {reason}"
-                ) from error
-            wait = min(delay, remaining)
-            log.warning("database not reachable, retrying in %.1f s (attempt %d): %s", wait, attempt, reason)
-            time.sleep(wait)
-            delay = min(delay * 2, MAX_RETRY_DELAY)
-
-
-async def serve_tools_over_stdio(settings: Settings) -> None:
-    """The MCP task tools for the client on the other end of stdin and stdout, until it closes them."""
-    container = Container(settings=settings)
-    store = container.store()
-    await store.open()
-    try:
-        await serve_over_stdio(task_server(container.tasks()))
-    finally:
-        await store.close()
 
 
 def _flag_of(name: str) -> Callable[[str], object]:
@@ -150,21 +45,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--version", action="version", version=f"todo {metadata.version('todo-task-service')}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    serve = commands.add_parser(
+    serve_cmd = commands.add_parser(
         "serve",
         help="run the HTTP service",
         epilog=Settings.help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    serve.add_argument("--host", type=_flag_of("host"), help="default: TODO_HOST")
-    serve.add_argument("--port", type=_flag_of("port"), help="default: TODO_PORT")
-    serve.add_argument("--workers", type=_flag_of("workers"), help="default: TODO_WORKERS")
-    serve.add_argument("--no-migrate", action="store_true", help="do not apply pending migrations at start")
-    serve.add_argument(
+    serve_cmd.add_argument("--host", type=_flag_of("host"), help="default: TODO_HOST")
+    serve_cmd.add_argument("--port", type=_flag_of("port"), help="default: TODO_PORT")
+    serve_cmd.add_argument("--workers", type=_flag_of("workers"), help="default: TODO_WORKERS")
+    serve_cmd.add_argument("--no-migrate", action="store_true", help="do not apply pending migrations at start")
+    serve_cmd.add_argument(
         "--access-log",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="log every request (sets TODO_ACCESS_LOG; without the flag, TODO_ACCESS_LOG decides)",
+        help="log every request (without the flag, TODO_ACCESS_LOG decides)",
     )
 
     migrate_cmd = commands.add_parser("migrate", help="apply pending migrations (or --downgrade to a revision)")
@@ -196,7 +91,7 @@ def main(argv: list[str] | None = None) -> None:
             # Once, here, before any worker starts; several `todo serve` processes are serialised by a lock.
             wait_for_database(settings, lambda: migrate(settings))
         if args.command == "mcp":
-            asyncio.run(serve_tools_over_stdio(settings))
+            asyncio.run(serve_tools_over_stdio(Container(settings=settings)))
             return
     except DatabaseUnreachable as error:
         log.error("%s; giving up", error)
@@ -205,23 +100,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"todo: {error}", file=sys.stderr)  # one line, no traceback
         sys.exit(EXIT_FILE_UNUSABLE)
 
-    if args.access_log is not None:
-        # The app writes its own structured access log; the workers read this when they build it.
-        os.environ["TODO_ACCESS_LOG"] = "true" if args.access_log else "false"
-    workers = args.workers or settings.workers
-    limits = ConnectionLimits(
-        settings.max_header_bytes, settings.max_headers, settings.header_timeout, settings.body_timeout
+    chosen = {"host": args.host, "port": args.port, "workers": args.workers, "access_log": args.access_log}
+    sys.exit(
+        serve(dataclasses.replace(settings, **{name: value for name, value in chosen.items() if value is not None}))
     )
-    options: dict[str, Any] = {
-        "factory": True,
-        "http": functools.partial(LimitedHttpProtocol, limits=limits),
-        "h11_max_incomplete_event_size": settings.max_header_bytes,  # the same bound, were h11 chosen
-        "host": args.host or settings.host,
-        "port": args.port or settings.port,
-        "access_log": False,  # uvicorn's own line per request: never, the app's log replaces it
-        "timeout_graceful_shutdown": math.ceil(settings.shutdown_timeout),
-    }
-    app = "entrypoints.app:create_app"
-    if workers > 1:
-        sys.exit(serve_workers(uvicorn.Config(app, workers=workers, **options), workers))
-    uvicorn.run(app, **options)

@@ -1,15 +1,24 @@
-"""The composition root: the one place that chooses adapters, from the settings."""
+"""The composition root: the one place that chooses adapters and builds every long-lived object, from
+the settings. `Container(settings=...)` is made once per process; its `app()` is what uvicorn serves."""
 
 import functools
+import gc
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from dependency_injector import containers, providers
+from litestar import Litestar
+from mcp.server import Server
 
+from adapters.gauges import ServiceGauges
+from adapters.http.app import build_app, origin_allowed
 from adapters.http.cursors import PageCursors
+from adapters.http.edge.metrics import Metrics
+from adapters.mcp.http import StreamableHttp, streamable_http
+from adapters.mcp.tools import task_server
 from adapters.memory import InMemoryTaskStore
-from adapters.metrics import ServiceGauges
 from adapters.sql.psycopg_database import PsycopgDatabase
 from adapters.sql.secrets import stored_secret
 from adapters.sql.sqlite_database import SqliteDatabase
@@ -17,6 +26,7 @@ from adapters.sql.store import SqlTaskStore
 from application.events import TaskEvents
 from application.streams import EventStreams
 from application.tasks import TaskService
+from entrypoints.retention import RetentionSchedule
 from entrypoints.settings import Settings
 
 
@@ -28,6 +38,50 @@ def cursor_secret(settings: Settings) -> Callable[[], bytes]:
     if settings.store_kind == "memory":
         return functools.partial(secrets.token_bytes, 32)
     return functools.partial(stored_secret, settings.sqlalchemy_url, "cursor_key")
+
+
+def mcp_endpoint(settings: Settings, tools: Server[Any]) -> StreamableHttp | None:
+    """The MCP tools over streamable HTTP, when TODO_MCP asks for them."""
+    if not settings.mcp:
+        return None
+    return streamable_http(tools, origin_allowed(settings.cors_origins), settings.max_body_bytes)
+
+
+async def tune_garbage_collector() -> None:
+    # Everything built at start-up lives as long as the process: keep the collector from re-scanning it,
+    # and let the short-lived objects of many requests pile up before a young-generation pass.
+    # `bash bench/run.sh` shows what it pays on create (docs/performance.md).
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
+
+
+def service_app(
+    settings: Settings,
+    *,
+    tasks: TaskService,
+    events: TaskEvents,
+    streams: EventStreams,
+    cursors: PageCursors,
+    store: InMemoryTaskStore | SqlTaskStore,
+    retention: RetentionSchedule,
+    metrics: Metrics,
+    mcp: StreamableHttp | None,
+) -> Litestar:
+    return build_app(
+        tasks=tasks,
+        events=events,
+        cursors=cursors,
+        streams=streams,
+        stream_heartbeat=settings.stream_heartbeat,
+        on_startup=[store.open, retention.start, tune_garbage_collector],
+        on_shutdown=[retention.stop, store.close],
+        max_body_bytes=settings.max_body_bytes,
+        cors_origins=settings.cors_origins,
+        access_log=settings.access_log,
+        mounts={"/mcp": mcp.app} if mcp else {},
+        lifespan=[mcp.running()] if mcp else [],
+        metrics=metrics,
+    )
 
 
 class Container(containers.DeclarativeContainer):
@@ -54,6 +108,7 @@ class Container(containers.DeclarativeContainer):
     )
     streams = providers.Singleton(EventStreams, log=store, max_streams=settings.provided.max_streams)
     page_cursors = providers.Singleton(PageCursors, providers.Callable(cursor_secret, settings))
+    retention = providers.Singleton(RetentionSchedule, events)
     # What /metrics reads beside the request counts: the event log's size, and the pool's use on Postgres.
     gauges = providers.Selector(
         settings.provided.store_kind,
@@ -62,4 +117,20 @@ class Container(containers.DeclarativeContainer):
         postgres=providers.Singleton(
             ServiceGauges, streams=streams, database=postgres_database, postgres=postgres_database
         ),
+    )
+    metrics = providers.Singleton(Metrics, settings.provided.metrics_path, gauges)
+    mcp_tools = providers.Singleton(task_server, tasks)
+    mcp = providers.Singleton(mcp_endpoint, settings, mcp_tools)
+
+    app = providers.Singleton(
+        service_app,
+        settings,
+        tasks=tasks,
+        events=events,
+        streams=streams,
+        cursors=page_cursors,
+        store=store,
+        retention=retention,
+        metrics=metrics,
+        mcp=mcp,
     )

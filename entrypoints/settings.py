@@ -238,6 +238,17 @@ class Settings:
             lines.append(f"  {'':<28} default {_shown(one.default)}; {one.metadata['kind'].allowed}")
         return "\n".join(lines)
 
+    @classmethod
+    def table(cls) -> str:
+        """Every environment variable as a Markdown table, for docs/configuration.md
+        (`python -m entrypoints.settings` prints it; a test checks that the page holds it)."""
+        rows = ["| variable | default | allowed | meaning |", "| --- | --- | --- | --- |"]
+        for one in fields(cls):
+            allowed = one.metadata["kind"].allowed.replace("|", "\\|")
+            default = "unset" if (shown := _shown(one.default)) == "unset" else f"`{shown}`"
+            rows.append(f"| `{one.metadata['env']}` | {default} | {allowed} | {one.metadata['doc']} |")
+        return "\n".join(rows) + "\n"
+
     @property
     def store_kind(self) -> str:
         scheme = self.database_url.split(":", 1)[0].split("+", 1)[0].lower()
@@ -261,3 +272,7 @@ class Settings:
     def libpq_url(self) -> str:
         """The URL as libpq reads it: `sslmode`, `channel_binding` and the rest pass through unchanged."""
         return "postgresql://" + self.database_url.split("://", 1)[1]
+
+
+if __name__ == "__main__":
+    print(Settings.table(), end="")

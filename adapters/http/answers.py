@@ -10,8 +10,8 @@ the headers as the byte pairs ASGI sends. Whenever the route or the app adds som
 Type encoders do not send it there: its bodies are the adapter's msgspec structs, of types msgspec
 encodes itself, which no type encoder applies to. The app always has some, because Litestar adds
 encoders for pydantic's types whenever pydantic is installed (the MCP SDK brings it); taking
-Litestar's path for them made a `get` on Postgres 9% dearer (791k instructions against 726k,
-`python -m bench.instructions`).
+Litestar's path for them made every task route dearer (`python -m bench.instructions`;
+docs/performance.md).
 """
 
 from typing import Any, TypeVar

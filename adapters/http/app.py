@@ -9,18 +9,19 @@ from litestar.config.cors import CORSConfig
 from litestar.handlers import ASGIRouteHandler
 from litestar.openapi import OpenAPIConfig
 
-from adapters.http.connections import when_server_stops
 from adapters.http.cursors import PageCursors
-from adapters.http.docs import DOCS_PATH, SwaggerUIPage, docs_router
-from adapters.http.edge import PathGuard
-from adapters.http.feeds import TaskEventsController
-from adapters.http.metrics import Metrics
-from adapters.http.observability import RequestObservability, route_template, stdout_writer
+from adapters.http.edge.metrics import Metrics
+from adapters.http.edge.observability import RequestObservability, route_template, stdout_writer
+from adapters.http.edge.path_guard import PathGuard
+from adapters.http.exception_handlers import EXCEPTION_HANDLERS
 from adapters.http.openapi import X_REQUEST_ID, finish_document
-from adapters.http.operations import OperationsController
-from adapters.http.problems import EXCEPTION_HANDLERS
-from adapters.http.routes import TaskController, refuse_unknown_query_parameters
-from adapters.http.streams import HEARTBEAT_SECONDS, EventStreamController
+from adapters.http.parameters import refuse_unknown_query_parameters
+from adapters.http.routes import bound
+from adapters.http.routes.docs import DOCS_PATH, SwaggerUIPage, docs_router
+from adapters.http.routes.events import TaskEventsController
+from adapters.http.routes.operations import OperationsController
+from adapters.http.routes.stream import HEARTBEAT_SECONDS, EventStreamController
+from adapters.http.routes.tasks import TaskController
 from application.events import TaskEvents
 from application.streams import EventStreams
 from application.tasks import TaskService
@@ -69,10 +70,10 @@ def _mounted(path: str, app: Any) -> ASGIRouteHandler:
 
 
 def build_app(
+    *,
     tasks: TaskService,
     on_startup: Sequence[Callable[[], Awaitable[Any]]] = (),
     on_shutdown: Sequence[Callable[[], Awaitable[Any]]] = (),
-    *,
     events: TaskEvents,
     cursors: PageCursors,
     streams: EventStreams,
@@ -91,10 +92,10 @@ def build_app(
         on_shutdown = [metrics.stop, *on_shutdown]
     app = Litestar(
         route_handlers=[
-            TaskController.bound_to(tasks, cursors=cursors),
-            TaskEventsController.bound_to(events),
-            EventStreamController.bound_to(streams, stream_heartbeat),
-            OperationsController.bound_to(tasks),
+            bound(TaskController, tasks=tasks, cursors=cursors),
+            bound(TaskEventsController, events=events),
+            bound(EventStreamController, streams=streams, heartbeat=stream_heartbeat),
+            bound(OperationsController, tasks=tasks),
             *(_mounted(path, mounted) for path, mounted in mounts.items()),
             *([metrics.route()] if metrics else []),
         ],
@@ -116,7 +117,6 @@ def build_app(
         ),
         debug=False,
     )
-    when_server_stops(streams.close)
     finish_document(app.openapi_schema)
     # Outermost, around Litestar's own CORS and exception handling: app-level `middleware=` would miss
     # unknown routes, 405s and CORS preflights, which Litestar answers before any route's middleware runs.

@@ -15,7 +15,7 @@ from uuid import UUID
 import msgspec
 from litestar.params import KwargDefinition
 
-from adapters.http.schemas import TaskOutput
+from adapters.wire.schemas import TaskOutput
 from domain.events import TaskEvent
 
 TYPE_PREFIX = "com.todo.task."

@@ -27,8 +27,8 @@ from litestar.openapi.spec import (
     Schema,
 )
 
-from adapters.http.problems import PROBLEM_MEDIA_TYPE, Problem
-from adapters.http.schemas import TASK_AS_READ
+from adapters.wire.problems import PROBLEM_MEDIA_TYPE, Problem
+from adapters.wire.schemas import TASK_AS_READ
 from domain.errors import FieldError
 
 PROBLEM_DESCRIPTIONS: Mapping[int, str] = {

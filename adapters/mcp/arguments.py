@@ -8,7 +8,7 @@ from typing import Annotated, Any, TypeVar
 
 import msgspec
 
-from adapters.http.schemas import (
+from adapters.wire.schemas import (
     COMPLETION_OF_STATUS,
     DueAt,
     PriorityLabel,

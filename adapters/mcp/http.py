@@ -17,7 +17,7 @@ from mcp.server import Server
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 
-from adapters.http.problems import problem_messages
+from adapters.wire.problems import problem_messages
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def _is_json(start: Any) -> bool:
     return any(name == b"content-type" and b"json" in value for name, value in start.get("headers", ()))
 
 
-async def _send_problem(send: Send, status: int, detail: str, headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
+async def _send_problem(send: Any, status: int, detail: str, headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
     start, body = problem_messages(status, detail)
     await send({**start, "headers": [*start["headers"], *headers]})
     await send(body)

@@ -23,8 +23,8 @@ from mcp_types import (
     ToolAnnotations,
 )
 
-from adapters.http.schemas import TaskOutput
 from adapters.mcp.arguments import AddTask, ListTasks, OneTask, UpdateTask, decoded, input_schema
+from adapters.wire.schemas import TaskOutput
 from application.tasks import TaskService
 from domain.errors import EditConflict, InvalidInput, StoreFull, StoreUnavailable, TaskNotFound
 from domain.task import Task

@@ -87,8 +87,8 @@ def _utc_time(text: str) -> datetime:
 
 def _loader(column_type: TypeEngine[Any]) -> Callable[[Any], Any] | None:
     """How to load a value of the type: SQLAlchemy's own result processor, or for the types every task
-    row holds, a faster function that gives the same values (tests/contract/test_sqlite_values.py):
-    2.0 against 10.4 us a task row, and a listing loads 20 (`python -m bench.sqlite_rows`)."""
+    row holds, a faster function that gives the same values (tests/contract/test_sqlite_values.py);
+    `python -m bench.sqlite_rows` measures both."""
     if isinstance(column_type, UtcDateTime):
         return _utc_time
     if isinstance(column_type, Uuid):

@@ -49,8 +49,8 @@ _PRIORITIES = tuple(Priority)  # by number
 
 def _task(row: Row) -> Task:
     task = Task(*row)
-    # The column holds the number; an index is cheaper than a driver-level loader (which cost 3 to 4
-    # points of `get` in `bash bench/run.sh`, 2026-12-01) or an enum call per row.
+    # The column holds the number; an index is cheaper than a driver-level loader or an enum call
+    # per row (`bash bench/run.sh`, get; docs/performance.md).
     task.priority = _PRIORITIES[task.priority]
     return task
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, Route, sync_playwright
 
-from adapters.http.docs import CONTENT_SECURITY_POLICY
+from adapters.http.routes.docs import CONTENT_SECURITY_POLICY
 from tests.e2e.conftest import Server, servers
 
 pytestmark = pytest.mark.e2e

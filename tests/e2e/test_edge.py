@@ -107,7 +107,8 @@ def test_oversized_headers_are_refused_with_431(server: Server, size: int) -> No
 
 
 def test_more_headers_than_allowed_are_refused_with_431(server: Server) -> None:
-    many = b"".join(b"X-%d: 1\r\n" % n for n in range(10_000))
+    # 500 headers in under 8 KiB: only their count passes a bound, however the request arrives in chunks.
+    many = b"".join(b"X-%d: 1\r\n" % n for n in range(500))
     status, headers, body, closed = ask(server, b"GET /health HTTP/1.1\r\nHost: x\r\n" + many + b"\r\n")
 
     problem = assert_problem(status, headers, body, 431)

@@ -4,7 +4,6 @@
 give up with exit status 69 and the reason; a database that turns up in time is migrated and served.
 """
 
-import os
 import re
 import subprocess
 import time
@@ -16,6 +15,8 @@ import psycopg
 import pytest
 
 from entrypoints import cli
+from entrypoints.server.process import uvicorn_options
+from entrypoints.settings import Settings
 from tests.e2e.conftest import TODO, Serve, free_port, todo_env
 from tests.faults.conftest import Forwarder, wait_for, with_port
 
@@ -104,25 +105,26 @@ def test_serve_waits_for_a_database_that_comes_up_later_then_migrates_and_serves
         ]
 
 
-def test_the_access_log_flag_sets_todo_access_log_and_uvicorns_own_log_stays_off(
+def test_the_access_log_flag_sets_the_access_log_and_uvicorns_own_log_stays_off(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    calls: list[dict[str, object]] = []
-    monkeypatch.setattr("entrypoints.cli.uvicorn.run", lambda *args, **kwargs: calls.append(kwargs))
+    served: list[Settings] = []
+    monkeypatch.setattr("entrypoints.cli.serve", lambda settings: served.append(settings) or 0)
     monkeypatch.setenv("DATABASE_URL", "memory://")
     monkeypatch.delenv("TODO_SHUTDOWN_TIMEOUT", raising=False)
 
     monkeypatch.setenv("TODO_ACCESS_LOG", "true")
-    cli.main(["serve", "--no-access-log"])
-    assert os.environ["TODO_ACCESS_LOG"] == "false"
-    cli.main(["serve", "--access-log"])
-    assert os.environ["TODO_ACCESS_LOG"] == "true"
+    for argv in (["serve", "--no-access-log"], ["serve", "--access-log"]):
+        with pytest.raises(SystemExit):
+            cli.main(argv)
     monkeypatch.setenv("TODO_ACCESS_LOG", "false")
-    cli.main(["serve"])  # no flag: the environment decides
-    assert os.environ["TODO_ACCESS_LOG"] == "false"
+    with pytest.raises(SystemExit):
+        cli.main(["serve"])  # no flag: the environment decides
 
-    assert [call["access_log"] for call in calls] == [False, False, False]
-    assert [call["timeout_graceful_shutdown"] for call in calls] == [10, 10, 10]
+    assert [settings.access_log for settings in served] == [False, True, False]
+    options = [uvicorn_options(settings) for settings in served]
+    assert [option["access_log"] for option in options] == [False, False, False]
+    assert [option["timeout_graceful_shutdown"] for option in options] == [10, 10, 10]
 
 
 def test_a_served_request_is_not_logged_by_uvicorn(serve: Serve, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from litestar.datastructures import Cookie
 from litestar.testing import TestClient
 
 from adapters.http.answers import JSONAnswer, ReadyAnswer
-from adapters.http.schemas import TaskOutput
+from adapters.wire.schemas import TaskOutput
 
 TASK = TaskOutput(
     uuid.UUID("5f0c3a52-4a63-4b0e-9a55-1f2a8c6f7d10"),

@@ -9,8 +9,8 @@ from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
+from adapters.gauges import ServiceGauges
 from adapters.memory import InMemoryTaskStore
-from adapters.metrics import ServiceGauges
 from adapters.sql.psycopg_database import PsycopgDatabase
 from application.streams import EventStreams
 from entrypoints.settings import ConfigurationError, Settings

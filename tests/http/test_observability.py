@@ -12,7 +12,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from adapters.http import problems
+from adapters.http import exception_handlers
 from application.tasks import TaskService
 from entrypoints.app import create_app
 from entrypoints.settings import Settings
@@ -150,7 +150,7 @@ def test_an_error_that_escapes_every_handler_still_answers_a_problem_with_the_id
         raise RuntimeError("a bug in the error handler")
 
     monkeypatch.setattr(TaskService, "list", failing)
-    monkeypatch.setitem(problems.EXCEPTION_HANDLERS, Exception, failing_handler)
+    monkeypatch.setitem(exception_handlers.EXCEPTION_HANDLERS, Exception, failing_handler)
     app = create_app(Settings(database_url="memory://", access_log=False))
 
     messages, error = asyncio.run(_call(app, "GET", tasks_url("u"), [(b"x-request-id", b"last-resort")]))

@@ -3,7 +3,7 @@
 import pytest
 from litestar.testing import TestClient
 
-from adapters.http.docs import CONTENT_SECURITY_POLICY
+from adapters.http.routes.docs import CONTENT_SECURITY_POLICY
 from tests.http import assert_problem, tasks_url
 from tests.http.conftest import open_client
 

@@ -355,3 +355,29 @@ async def test_a_locale_collated_database_sorts_and_searches_like_the_memory_sto
         assert sorted_titles == ["A", "B", "Z", "_x", "a", "b", "é"]
     finally:
         await postgres.close()
+
+
+# Every event is written by a trigger on `tasks`: a migration that recreates the table (SQLite's batch
+# mode does, to alter a column) drops the triggers with it, and changes would go unrecorded.
+TRIGGERS = {"postgresql": {"record_task_event"}, "sqlite": {"task_created", "task_changed", "task_deleted"}}
+
+
+def test_at_the_head_every_change_to_a_task_still_records_its_event(empty_database: str, engine: Engine) -> None:
+    upgrade(empty_database)
+    query = (
+        "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgrelid = 'tasks'::regclass"
+        if engine.dialect.name == "postgresql"
+        else "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'tasks'"
+    )
+    owner, task_id = "trigger-check", uuid.uuid4()
+    with engine.begin() as connection:
+        assert set(connection.execute(text(query)).scalars()) == TRIGGERS[engine.dialect.name]
+        now = datetime.now(UTC)
+        values = {"id": task_id, "user_id": owner, "title": "t", "description": None, "completed": False}
+        connection.execute(tasks.insert().values(**values, created_at=now, updated_at=now, tags=[]))
+        connection.execute(tasks.update().where(tasks.c.id == task_id).values(completed=True, version=2))
+        connection.execute(tasks.delete().where(tasks.c.id == task_id))
+        kinds = connection.execute(
+            text("SELECT kind FROM task_events WHERE user_id = :owner ORDER BY position"), {"owner": owner}
+        ).scalars()
+        assert list(kinds) == ["created", "completed", "deleted"]

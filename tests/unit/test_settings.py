@@ -1,6 +1,7 @@
 """Settings from the environment: every value a setting allows is read, every other one refused in one line."""
 
 from dataclasses import FrozenInstanceError, fields
+from pathlib import Path
 
 import pytest
 
@@ -112,3 +113,10 @@ def test_a_refused_cursor_key_is_not_shown() -> None:
         Settings.from_env({"TODO_CURSOR_KEY": "hunter2"})
     assert "hunter2" not in str(refused.value)
     assert "at least 32 characters" in str(refused.value)
+
+
+def test_the_configuration_page_holds_every_setting_as_the_code_declares_it() -> None:
+    page = (Path(__file__).parents[2] / "docs" / "configuration.md").read_text()
+
+    assert Settings.table() in page
+    assert all(f"`{one.metadata['env']}`" in page for one in fields(Settings))

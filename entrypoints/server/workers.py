@@ -27,9 +27,11 @@ import threading
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
-import uvicorn
 from prometheus_client import multiprocess
 from uvicorn.config import STARTUP_FAILURE
+
+from entrypoints.server.process import server
+from entrypoints.settings import Settings
 
 log = logging.getLogger("uvicorn.error")
 _spawn = multiprocessing.get_context("spawn")
@@ -44,14 +46,13 @@ def _listening_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
     return sock
 
 
-def _worker(config: uvicorn.Config, sock: socket.socket) -> None:
-    config.configure_logging()  # a spawned process starts with none
-    server = uvicorn.Server(config)
+def _worker(settings: Settings, sock: socket.socket) -> None:
+    running = server(settings)
     try:
-        server.run(sockets=[sock])
+        running.run(sockets=[sock])
     except KeyboardInterrupt:
         pass  # Ctrl-C reaches every process of the group; the parent handles it
-    if not server.started:
+    if not running.started:
         raise SystemExit(STARTUP_FAILURE)
 
 
@@ -66,21 +67,22 @@ def _metrics_folder() -> Path | None:
     return made
 
 
-def serve_workers(config: uvicorn.Config, count: int) -> int:
-    """Run `count` workers until SIGTERM or SIGINT; the exit status for the command."""
+def serve_workers(settings: Settings) -> int:
+    """Run `settings.workers` workers until SIGTERM or SIGINT; the exit status for the command."""
+    count = settings.workers
     # Without SO_REUSEPORT this fails when anything holds the port, so a second server is refused,
     # never silently given a share of the connections.
     try:
-        _listening_socket(config.host, config.port, reuse_port=False).close()
-        sockets = [_listening_socket(config.host, config.port, reuse_port=True) for _ in range(count)]
+        _listening_socket(settings.host, settings.port, reuse_port=False).close()
+        sockets = [_listening_socket(settings.host, settings.port, reuse_port=True) for _ in range(count)]
     except OSError as error:
-        log.error("Cannot listen on %s port %d: %s", config.host, config.port, error.strerror)
+        log.error("Cannot listen on %s port %d: %s", settings.host, settings.port, error.strerror)
         return STARTUP_FAILURE
 
     made = _metrics_folder()
 
     def start(sock: socket.socket) -> BaseProcess:
-        worker = _spawn.Process(target=_worker, args=(config, sock))
+        worker = _spawn.Process(target=_worker, args=(settings, sock))
         worker.start()
         return worker
 

@@ -7,18 +7,17 @@ bad page cursor of the task list is.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Self, TypeVar
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from litestar import Controller, Request, get
-from litestar.exceptions import ValidationException
 from litestar.params import FromPath, KwargDefinition, QueryParameter
 
 from adapters.http.answers import JSONAnswer
 from adapters.http.cloudevents import CloudEvent
 from adapters.http.openapi import problem_responses
+from adapters.http.parameters import parsed_parameter
 from application.events import TaskEvents
-from domain.errors import InvalidInput
 from domain.events import FeedToken, TaskEvent, parse_position
 from domain.query import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
@@ -51,7 +50,6 @@ CHANGES_PROBLEMS = problem_responses(
     },
 )
 
-T = TypeVar("T")
 Limit = Annotated[int, QueryParameter(description="page size", ge=1, le=MAX_PAGE_SIZE)]
 
 
@@ -68,16 +66,6 @@ def _cloud_events(events: list[TaskEvent]) -> list[CloudEvent]:
     return [CloudEvent.of(event) for event in events]
 
 
-def parsed_parameter(name: str, raw: str, parse: Callable[[str, str], T]) -> T:
-    """A position or token the client sent back, parsed; one this service does not hand out is a bad
-    query parameter (or header): 400, as a bad page cursor of the task list is."""
-    try:
-        return parse(raw, name)
-    except InvalidInput as error:
-        problems = [{"key": e.field, "message": e.message} for e in error.errors]
-        raise ValidationException(f"{name} {error.errors[0].message}", extra=problems) from None
-
-
 def _checked(name: str, raw: str | None, parse: Callable[[str, str], object]) -> str | None:
     """The parameter as sent, once it parses (the use case parses it again)."""
     if raw is not None:
@@ -86,16 +74,11 @@ def _checked(name: str, raw: str | None, parse: Callable[[str, str], object]) ->
 
 
 class TaskEventsController(Controller):
-    """Routes that call one TaskEvents, handed to them once when the app is built (`bound_to`), as
-    `TaskServiceController` is."""
+    """Routes that call one TaskEvents, handed to them when the app is built (`routes.bound`)."""
 
     path = "/api/{user_id:str}"
     tags = ("events",)
     events: TaskEvents
-
-    @classmethod
-    def bound_to(cls, events: TaskEvents) -> type[Self]:
-        return type(cls.__name__, (cls,), {"events": events})
 
     @get(
         "/tasks/{task_id:str}/history",

@@ -26,8 +26,9 @@ import msgspec
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 
-from adapters.http.metrics import RequestCounts
-from adapters.http.problems import UNEXPECTED_DETAIL, problem_messages
+from adapters.http.edge.metrics import RequestCounts
+from adapters.http.exception_handlers import UNEXPECTED_DETAIL
+from adapters.wire.problems import problem_messages
 
 HTTP = ScopeType.HTTP
 HEADER = b"x-request-id"
@@ -132,7 +133,8 @@ class RequestObservability:
             if not status:
                 status = 500
                 with contextlib.suppress(Exception):
-                    await send({**_FAILURE_START, "headers": [*_FAILURE_START["headers"], header]})
+                    failure: Any = {**_FAILURE_START, "headers": [*_FAILURE_START["headers"], header]}
+                    await send(failure)
                     await send(_FAILURE_BODY)
             raise
         finally:

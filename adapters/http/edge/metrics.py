@@ -4,10 +4,10 @@ Every request is counted by `RequestCounts`, which the outermost middleware (obs
 as each answer ends: `todo_requests_total` and the histogram `todo_request_duration_seconds`, by
 method, the route's template as `path` (never the raw path: user ids stay out; `unrouted` for a path
 that matches no route, a 405 or a CORS preflight) and `status_code`, and `todo_requests_in_progress`.
-Litestar's Prometheus middleware did the same at 30 to 60 µs a request on this machine (a third of a
-`get`, `python -m bench.in_process`); this costs a few µs. adapters/metrics.py adds the gauges.
+Litestar's Prometheus middleware did the same at many times the cost (`python -m bench.in_process`;
+docs/performance.md). adapters/gauges.py adds the gauges.
 
-With `todo serve --workers N`, entrypoints/workers.py gives every worker one PROMETHEUS_MULTIPROC_DIR,
+With `todo serve --workers N`, entrypoints/server/workers.py gives every worker one PROMETHEUS_MULTIPROC_DIR,
 where prometheus-client keeps each worker's numbers; a scrape, answered by any one worker, adds them up.
 """
 
@@ -28,7 +28,7 @@ from prometheus_client import (
     multiprocess,
 )
 
-from adapters.metrics import ServiceGauges
+from adapters.gauges import ServiceGauges
 
 SAMPLE_SECONDS = 1.0
 LABELS = ("method", "path", "status_code")
@@ -41,8 +41,8 @@ class RequestCounts:
     """The request metrics; each series' children are looked up once, not per request.
 
     Requests in flight are a plain count, set on the gauge when sampled (`publish`: every second and
-    at each scrape): the gauge's own `inc` and `dec` on every request took 7k of the 26k instructions
-    a request's counting cost (callgrind, over 20,000 requests' counting alone)."""
+    at each scrape): the gauge's own `inc` and `dec` on every request were a quarter of the
+    instructions a request's counting cost (callgrind; docs/performance.md)."""
 
     def __init__(self) -> None:
         self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}

@@ -1,14 +1,15 @@
 """The routes an operator or an orchestrator calls: is the process up, does the store answer."""
 
-from litestar import get
+from litestar import Controller, get
 
 from adapters.http.openapi import problem_responses
-from adapters.http.routes import TaskServiceController
+from application.tasks import TaskService
 
 
-class OperationsController(TaskServiceController):
+class OperationsController(Controller):
     path = "/"
     tags = ("operations",)
+    tasks: TaskService
 
     @get("/health", summary="The process is up", responses=problem_responses(500))
     async def health(self) -> dict[str, str]:

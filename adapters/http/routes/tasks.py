@@ -1,27 +1,22 @@
 """The task routes. Each parses the request, calls one use case, and shapes the answer."""
 
-import functools
-import re
 from datetime import UTC, datetime
-from typing import Annotated, Any, Generic, Self, TypeVar
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-import msgspec
 from litestar import Controller, Request, delete, get, patch, post, put
-from litestar.dto import MsgspecDTO
 from litestar.exceptions import ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_304_NOT_MODIFIED
 
 from adapters.http.answers import JSONAnswer
+from adapters.http.bodies import OptionalStrictJSON, StrictJSON
 from adapters.http.conditional import etag, not_modified, versions_allowed
 from adapters.http.cursors import InvalidCursor, PageCursors
-from adapters.http.nesting import check_nesting
 from adapters.http.openapi import problem_responses
-from adapters.http.schemas import (
+from adapters.wire.schemas import (
     COMPLETION_OF_STATUS,
-    TASK_AS_READ,
     CompletionInput,
     PriorityLabel,
     SortName,
@@ -29,14 +24,11 @@ from adapters.http.schemas import (
     TaskOutput,
     TaskPatch,
     sort_order,
-    unknown_fields,
 )
 from application.tasks import TaskService
-from domain.errors import InvalidInput
 from domain.query import DEFAULT_PAGE_SIZE, FIRST_PAGE, MAX_PAGE_SIZE, TaskFilter, TaskQuery
 from domain.task import Priority, Task
 
-Body = TypeVar("Body", bound=msgspec.Struct)
 IfMatch = Annotated[
     str | None,
     HeaderParameter(
@@ -73,44 +65,6 @@ GET_ANSWERS = {
 }
 
 
-class StrictJSON(MsgspecDTO[Body], Generic[Body]):
-    """Decodes bodies strictly: `"completed": 1` or `"true"` is a wrong type, not a boolean, and a
-    field the body does not have is refused (422 naming it), except the other fields of a task as a
-    client read it (`id`, `created_at`...), which it may send back and which are ignored.
-
-    Litestar's own decoding is lax; this keeps its OpenAPI description of the body.
-    """
-
-    def decode_bytes(self, value: bytes) -> Any:
-        if not value.strip():
-            raise msgspec.DecodeError("the body is empty; a JSON object is expected")
-        check_nesting(value)
-        try:
-            return msgspec.json.decode(value, type=self.model_type, strict=True)
-        except UnicodeDecodeError as error:
-            raise msgspec.DecodeError(f"the body is not valid UTF-8 ({error.reason})") from None
-        except msgspec.ValidationError as error:
-            if not str(error).startswith("Object contains unknown field"):
-                raise
-            return self._without_read_only_fields(value)
-
-    def _without_read_only_fields(self, value: bytes) -> Any:
-        # Only bodies with fields beyond the struct's come here, so a plain body is decoded once.
-        fields = msgspec.json.decode(value, type=dict[str, msgspec.Raw])
-        known = self.model_type.__struct_fields__
-        if errors := unknown_fields(fields, known, ignored=TASK_AS_READ):
-            raise InvalidInput(errors)
-        kept = {name: raw for name, raw in fields.items() if name in known}
-        return msgspec.json.decode(msgspec.json.encode(kept), type=self.model_type, strict=True)
-
-
-class OptionalStrictJSON(StrictJSON[Body], Generic[Body]):
-    """As `StrictJSON`, but an empty body (or JSON `null`) means no body at all."""
-
-    def decode_bytes(self, value: bytes) -> Any:
-        return super().decode_bytes(value) if value.strip() not in (b"", b"null") else None
-
-
 def _answer(task: Task, status_code: int = 200, **headers: str) -> JSONAnswer[TaskOutput]:
     return JSONAnswer(TaskOutput.of(task), status_code=status_code, headers={"ETag": etag(task), **headers})
 
@@ -143,58 +97,10 @@ def _completion(completed: bool | None, status: str | None) -> bool | None:
     return named
 
 
-async def refuse_unknown_query_parameters(request: Request[Any, Any, Any]) -> None:
-    """A `before_request` hook: a query parameter the route does not take is a 400 naming it and the
-    known ones, so that a filter a client believes it applied is never silently dropped; a whole
-    number in another spelling (`1.0`, `1e2`, `01`), which Litestar would take, is a 400 too."""
-    if not request.scope["query_string"]:
-        return
-    known, whole_numbers = _query_parameters(request.route_handler, tuple(request.path_params))
-    if errors := unknown_fields(dict.fromkeys(request.query_params), known):
-        names = ", ".join(f"`{error.field}`" for error in errors)
-        takes = f"takes {', '.join(known)}" if known else "takes no query parameters"
-        detail = f"Unknown query parameter {names}; this endpoint {takes}."
-        raise ValidationException(detail, extra=[{"key": e.field, "message": e.message} for e in errors])
-    for name in whole_numbers:
-        if any(not _WHOLE_NUMBER.fullmatch(value) for value in request.query_params.getall(name, ())):
-            message = "must be a whole number written in digits alone, such as 100"
-            raise ValidationException(f"{name} {message}", extra=[{"key": name, "message": message}])
-
-
-_WHOLE_NUMBER = re.compile(r"0|-?[1-9][0-9]{0,17}")
-
-
-@functools.cache
-def _query_parameters(handler: Any, path_parameters: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    # The query parameters Litestar itself reads for this route, in the order they are declared, and
-    # those of them it reads as integers.
-    model = handler.create_kwargs_model(path_parameters=dict.fromkeys(path_parameters))
-    declared = handler.parsed_fn_signature.parameters
-    names = {parameter.field_alias: parameter.field_name for parameter in model.expected_query_params}
-    order = list(declared)
-    known = tuple(sorted(names, key=lambda alias: order.index(names[alias]) if names[alias] in order else 0))
-    whole_numbers = tuple(alias for alias in known if declared[names[alias]].annotation is int)
-    return known, whole_numbers
-
-
-class TaskServiceController(Controller):
-    """Routes that call one TaskService, handed to them once when the app is built (`bound_to`).
-
-    Resolving the service as a Litestar dependency on every request instead costs about 4 µs of
-    a 21 µs `get` (measured with `python -m bench.in_process`).
-    """
-
-    tasks: TaskService
-
-    @classmethod
-    def bound_to(cls, tasks: TaskService, **others: object) -> type[Self]:
-        """The subclass that serves `tasks`, with any other attributes its routes need."""
-        return type(cls.__name__, (cls,), {"tasks": tasks, **others})
-
-
-class TaskController(TaskServiceController):
+class TaskController(Controller):
     path = "/api/{user_id:str}/tasks"
     tags = ("tasks",)
+    tasks: TaskService
     cursors: PageCursors
 
     @get("/", responses=LIST_PROBLEMS, summary="List the user's tasks: filtered, sorted, a page at a time")
@@ -246,7 +152,7 @@ class TaskController(TaskServiceController):
             query = TaskQuery(wanted, *sort_order(sort), limit)
         else:
             # A plain listing, the commonest request, skips building a query: `list (20 tasks)` against
-            # `list ?sort=created` in `python -m bench.in_process` shows what that saves (about 4 µs).
+            # `list ?sort=created` in `python -m bench.in_process` shows what that saves.
             query = FIRST_PAGE
         if cursor is not None:
             await self.cursors.ready()

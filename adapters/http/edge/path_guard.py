@@ -17,7 +17,7 @@ from urllib.parse import unquote_to_bytes
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from adapters.http.problems import problem_messages
+from adapters.wire.problems import problem_messages
 
 HTTP = ScopeType.HTTP
 OWNER_PREFIX = "/api/"

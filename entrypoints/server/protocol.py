@@ -26,7 +26,7 @@ from typing import Any
 import msgspec
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-from adapters.http.problems import PROBLEM_MEDIA_TYPE, Problem
+from adapters.wire.problems import PROBLEM_MEDIA_TYPE, Problem
 
 LINGER_SECONDS = 1.0
 
@@ -37,15 +37,6 @@ class ConnectionLimits:
     max_headers: int
     header_timeout: float
     body_timeout: float
-
-
-_when_stopping: list[Callable[[], object]] = []
-
-
-def when_server_stops(callback: Callable[[], object]) -> None:
-    """Call `callback` as soon as the server begins a graceful shutdown: long responses (event
-    streams) must end then, or the server would wait for them until its grace period runs out."""
-    _when_stopping.append(callback)
 
 
 class _Refused(Exception):
@@ -182,11 +173,6 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         head.append(b"connection: close\r\n\r\n")
         self.transport.write(b"".join(head) + body)
         self._close_soon()
-
-    def shutdown(self) -> None:
-        while _when_stopping:
-            _when_stopping.pop()()
-        super().shutdown()
 
     # A body the answer no longer needs: not read any further.
 

@@ -9,7 +9,7 @@ cleanly; clients reconnect (to any instance) with `Last-Event-ID` and lose and r
 import functools
 import logging
 from collections.abc import AsyncIterator, Callable
-from typing import Annotated, Any, Self
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, get
@@ -19,9 +19,10 @@ from litestar.response import Response, ServerSentEvent, ServerSentEventMessage
 from litestar.types import Receive, Scope, Send
 
 from adapters.http.cloudevents import TYPE_PREFIX, CloudEvent
-from adapters.http.feeds import parsed_parameter
+from adapters.http.exception_handlers import problem
 from adapters.http.openapi import problem_responses
-from adapters.http.problems import RETRY_AFTER_SECONDS, Problem, problem
+from adapters.http.parameters import parsed_parameter
+from adapters.wire.problems import RETRY_AFTER_SECONDS, Problem
 from application.streams import EventStreams, StreamsClosed, TooManyStreams
 from domain.errors import ChangesExpired
 from domain.events import FeedToken
@@ -81,10 +82,6 @@ class EventStreamController(Controller):
     tags = ("events",)
     streams: EventStreams
     heartbeat: float = HEARTBEAT_SECONDS
-
-    @classmethod
-    def bound_to(cls, streams: EventStreams, heartbeat: float = HEARTBEAT_SECONDS) -> type[Self]:
-        return type(cls.__name__, (cls,), {"streams": streams, "heartbeat": heartbeat})
 
     @get(
         "/",

@@ -1,17 +1,18 @@
-"""Every error leaves as an RFC 9457 problem (`application/problem+json`); nothing internal leaks."""
+"""Litestar's exception handlers: every error leaves as an RFC 9457 problem (`adapters/wire/problems.py`),
+and nothing internal leaks."""
 
 import logging
 import re
 from collections.abc import Sequence
-from http import HTTPStatus
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
-from litestar.types import ExceptionHandlersMap, HTTPResponseBodyEvent, HTTPResponseStartEvent
+from litestar.types import ExceptionHandlersMap
 
 from adapters.http.nesting import MAX_JSON_DEPTH, TooDeeplyNested
+from adapters.wire.problems import PROBLEM_MEDIA_TYPE, RETRY_AFTER_SECONDS, Problem
 from domain.errors import (
     ChangesExpired,
     EditConflict,
@@ -26,34 +27,6 @@ from domain.errors import (
 
 log = logging.getLogger(__name__)
 
-PROBLEM_MEDIA_TYPE = "application/problem+json"
-
-RETRY_AFTER_SECONDS = 2
-
-
-class FieldProblem(msgspec.Struct):
-    field: Annotated[str, msgspec.Meta(description="the offending field; `body` when the body as a whole is wrong")]
-    message: Annotated[str, msgspec.Meta(description="what is wrong with it")]
-
-
-class Problem(msgspec.Struct):
-    """An RFC 9457 problem: the body of every 4xx and 5xx response."""
-
-    type: Annotated[str, msgspec.Meta(description="`about:blank`: the status code says it all")]
-    title: Annotated[str, msgspec.Meta(description="the status code's standard phrase")]
-    status: Annotated[int, msgspec.Meta(description="the HTTP status code, repeated")]
-    detail: Annotated[str, msgspec.Meta(description="what went wrong with this request, for a human")]
-    errors: Annotated[
-        list[FieldProblem] | msgspec.UnsetType,
-        msgspec.Meta(description="validation problems only: each offending field, with a message"),
-    ] = msgspec.UNSET
-
-    @classmethod
-    def of(cls, status: int, detail: str, errors: Sequence[FieldError] = ()) -> "Problem":
-        fields = [FieldProblem(error.field, error.message) for error in errors] if errors else msgspec.UNSET
-        return cls("about:blank", HTTPStatus(status).phrase, status, detail, fields)
-
-
 UNEXPECTED_DETAIL = "The service failed to handle this request. It has been logged."
 INVALID_INPUT_DETAIL = "The request breaks the rules of a task or its owner; see `errors`."
 CHANGES_EXPIRED_DETAIL = (
@@ -61,18 +34,6 @@ CHANGES_EXPIRED_DETAIL = (
     "without `after`: the events kept, applied in order from nothing, give the owner's tasks as they are "
     "(or read the task list again and apply them to it)."
 )
-
-
-def problem_messages(
-    status: int, detail: str, errors: Sequence[FieldError] = ()
-) -> tuple[HTTPResponseStartEvent, HTTPResponseBodyEvent]:
-    """The problem as the two ASGI messages that send it, for answers made outside Litestar."""
-    body = msgspec.json.encode(Problem.of(status, detail, errors))
-    headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", b"%d" % len(body))]
-    return (
-        {"type": "http.response.start", "status": status, "headers": headers},
-        {"type": "http.response.body", "body": body, "more_body": False},
-    )
 
 
 def problem(
