@@ -50,14 +50,14 @@ class TaskOut(msgspec.Struct):
     updated_at: datetime
 
 
-def task_out(row: tuple) -> TaskOut:  # type: ignore[type-arg]
+def task_out(row: tuple) -> TaskOut:
     id_, user, title, description, completed, created, updated, priority, due, tags, completed_at, _ = row
     return TaskOut(
         id_, user, title, description, completed, PRIORITIES[priority], due, tags, completed_at, created, updated
     )
 
 
-def one_task(row: tuple) -> tuple[bytes, list[tuple[bytes, bytes]]]:  # type: ignore[type-arg]
+def one_task(row: tuple) -> tuple[bytes, list[tuple[bytes, bytes]]]:
     return encode(task_out(row)), [*JSON, (b"etag", b'"%d"' % row[-1])]
 
 

@@ -37,7 +37,7 @@ def moment(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-def task_out(row: tuple) -> TaskOut:  # type: ignore[type-arg]
+def task_out(row: tuple) -> TaskOut:
     id_, user, title, description, completed, created, updated, priority, due, tags, completed_at, _ = row
     return TaskOut(
         uuid.UUID(hex=id_),
@@ -49,12 +49,12 @@ def task_out(row: tuple) -> TaskOut:  # type: ignore[type-arg]
         moment(due),
         json.loads(tags),
         moment(completed_at),
-        moment(created),
+        moment(created),  # type: ignore[arg-type]
         moment(updated),  # type: ignore[arg-type]
     )
 
 
-def one_task(row: tuple) -> tuple[bytes, list[tuple[bytes, bytes]]]:  # type: ignore[type-arg]
+def one_task(row: tuple) -> tuple[bytes, list[tuple[bytes, bytes]]]:
     return encode(task_out(row)), [*JSON, (b"etag", b'"%d"' % row[-1])]
 
 

@@ -4,6 +4,7 @@ python -m bench.run --help (or bash bench/run.sh, which installs what it needs f
 """
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -74,7 +75,9 @@ def start(command: list[str], port: int, env: dict[str, str], timeout: float = 3
             return process
         except httpx.TransportError:
             if process.poll() is not None:
-                raise SystemExit(f"{command[0]} exited: {process.stderr.read().decode() if process.stderr else ''}")
+                raise SystemExit(
+                    f"{command[0]} exited: {process.stderr.read().decode() if process.stderr else ''}"
+                ) from None
             time.sleep(0.2)
     process.kill()
     raise SystemExit(f"{' '.join(command)} did not start")
@@ -172,10 +175,8 @@ def cpu_by_role(service_pid: int) -> dict[str, float]:
     for pid, _, name in processes:
         role = "service" if pid in tree else "postgres" if name == "postgres" else None
         if role:
-            try:
+            with contextlib.suppress(OSError):  # the process is gone
                 totals[role] += _cpu_seconds(pid)
-            except OSError:
-                pass
     return totals
 
 

@@ -126,8 +126,8 @@ class FeedBounds:
         and the token to read after next (`complete`: no event was left unread after the page)."""
         beyond = self.latest + 1 if complete else None  # the next event kept after the page, if known
         positions = [event.position for event in events]
-        following = [*positions[1:], beyond]
-        after_each = [self._after(position, next_kept) for position, next_kept in zip(positions, following)]
+        following = [*positions[1:], beyond]  # one longer than `positions` when there are none
+        after_each = [self._after(p, next_kept) for p, next_kept in zip(positions, following, strict=False)]
         return after_each, after_each[-1] if after_each else self._after(start.position, beyond)
 
     def _after(self, position: int, next_kept: int | None) -> FeedToken:

@@ -1,12 +1,8 @@
 #!/usr/bin/env bash
-# Runs the checks and the whole test suite. Extra arguments go to pytest, e.g. -k contract or -x.
-# The checks first: lint and format (ruff) everywhere, strict types (mypy) on the service's packages.
+# Runs the checks (scripts/lint.sh) and the whole test suite. Extra arguments go to pytest, e.g. -k contract or -x.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/bootstrap.sh requirements-test.lock  # the service's lock and the test tools
-.venv/bin/ruff check --quiet .
-.venv/bin/ruff format --check --quiet .
-.venv/bin/mypy domain application adapters entrypoints
+bash scripts/lint.sh
 
 # The tests, in two runs that both get the extra arguments: first, alone, those that stop the shared
 # Postgres (marked stops_postgres); then all the others in 4 worker processes (pytest-xdist: most tests

@@ -16,6 +16,7 @@ made here and removed at the end), where prometheus-client keeps each worker's n
 to add up. It is emptied at the start, and a worker that exits has its live gauges removed.
 """
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -48,10 +49,8 @@ def _listening_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
 
 def _worker(settings: Settings, sock: socket.socket) -> None:
     running = server(settings)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C reaches every process of the group; the parent handles it
         running.run(sockets=[sock])
-    except KeyboardInterrupt:
-        pass  # Ctrl-C reaches every process of the group; the parent handles it
     if not running.started:
         raise SystemExit(STARTUP_FAILURE)
 

@@ -71,7 +71,8 @@ def test_docs_list_every_operation_and_try_one_out(server: Server, page: Page, t
     }
 
     response = page.goto(f"{server.base_url}/docs")
-    assert response is not None and response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert response is not None
+    assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     page.wait_for_selector(".opblock")
     listed = {
         (

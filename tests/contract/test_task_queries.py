@@ -12,7 +12,7 @@ from domain.query import MAX_PAGE_SIZE, Position, SortKey, TaskFilter, TaskQuery
 from domain.task import Priority, Task
 
 from .conftest import Store
-from .test_task_store import T0, make_task
+from .tasks import T0, make_task
 
 pytestmark = pytest.mark.anyio
 
@@ -225,10 +225,12 @@ async def test_tasks_without_due_date_come_last_ascending_and_first_descending(
 
     dues = [task.due_at for task in listed]
     if descending:
-        assert dues[:undated] == [None] * undated and None not in dues[undated:]
+        assert dues[:undated] == [None] * undated
+        assert None not in dues[undated:]
         assert dues[undated:] == sorted(dues[undated:], reverse=True)  # type: ignore[type-var]
     else:
-        assert dues[-undated:] == [None] * undated and None not in dues[:-undated]
+        assert dues[-undated:] == [None] * undated
+        assert None not in dues[:-undated]
         assert dues[:-undated] == sorted(dues[:-undated])  # type: ignore[type-var]
 
 

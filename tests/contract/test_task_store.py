@@ -31,7 +31,8 @@ async def test_add_then_get_round_trips_every_field(store: Store, owner: str, fi
     got = await store.get(owner, task.id)
     assert got == task
     assert (got.created_at.microsecond, got.updated_at.microsecond) == (123456, 123457)
-    assert is_utc(got.created_at) and is_utc(got.updated_at)
+    assert is_utc(got.created_at)
+    assert is_utc(got.updated_at)
 
 
 async def test_priority_comes_back_as_a_priority_from_every_operation(store: Store, owner: str) -> None:
@@ -40,7 +41,9 @@ async def test_priority_comes_back_as_a_priority_from_every_operation(store: Sto
     toggled = await store.toggle_completion(owner, task.id, LATER)
     listed = await store.list(owner)
     got = await store.get(owner, task.id)
-    assert replaced is not None and toggled is not None and got is not None
+    assert replaced is not None
+    assert toggled is not None
+    assert got is not None
     for loaded in [replaced, toggled, got, *listed]:
         assert type(loaded.priority) is Priority, loaded
     assert (replaced.priority, got.priority) == (Priority.LOW, Priority.LOW)
@@ -57,7 +60,8 @@ async def test_round_trip_keeps_a_128_character_owner(store: Store, owner: str) 
 async def test_round_trip_keeps_microsecond_edges(store: Store, owner: str, microsecond: int) -> None:
     task = await added(store, make_task(owner, created_at=T0.replace(microsecond=microsecond)))
     got = await store.get(owner, task.id)
-    assert got == task and got.created_at.microsecond == microsecond
+    assert got == task
+    assert got.created_at.microsecond == microsecond
     assert is_utc(got.created_at)
 
 
@@ -76,7 +80,8 @@ async def test_list_of_an_owner_without_tasks_is_empty(store: Store, owner: str,
 async def test_list_returns_utc_timestamps(store: Store, owner: str) -> None:
     await store.add(make_task(owner))
     [task] = await store.list(owner)
-    assert is_utc(task.created_at) and is_utc(task.updated_at)
+    assert is_utc(task.created_at)
+    assert is_utc(task.updated_at)
 
 
 Operation = Callable[[Store, str, UUID], Awaitable[object]]
@@ -208,8 +213,10 @@ async def test_add_then_get_and_list_round_trip_every_field_value(
 
     assert got == task
     assert await store.list(owner) == [task]
-    assert got.priority == task.priority and Priority(got.priority) is Priority(task.priority)
-    assert type(got.tags) is list and got.tags == task.tags
+    assert got.priority == task.priority
+    assert Priority(got.priority) is Priority(task.priority)
+    assert type(got.tags) is list
+    assert got.tags == task.tags
     for moment in (got.due_at, got.completed_at):
         assert moment is None or is_utc(moment)
 
@@ -316,7 +323,7 @@ async def test_a_no_op_set_completion_keeps_version_completed_at_and_updated_at(
 async def test_every_changing_write_adds_one_to_the_version(store: Store, owner: str) -> None:
     task = await added(store, make_task(owner))
     moments = iter(LATER + timedelta(seconds=n) for n in range(10))
-    writes = [
+    writes: list[Callable[[], Awaitable[Task | None]]] = [
         lambda: store.replace(owner, task.id, TaskContent("a"), next(moments)),
         lambda: store.toggle_completion(owner, task.id, next(moments)),
         lambda: store.set_completion(owner, task.id, True, next(moments)),  # no change: no new version

@@ -18,7 +18,7 @@ class Message:
 
     @property
     def cloud_event(self) -> dict[str, Any]:
-        return json.loads(self.data)  # type: ignore[no-any-return]
+        return json.loads(self.data)
 
 
 @dataclass

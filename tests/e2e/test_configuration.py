@@ -40,7 +40,9 @@ def test_a_bad_setting_ends_the_command_with_one_line_and_status_78(
     assert finished.stdout == ""
     lines = finished.stderr.splitlines()
     assert len(lines) == 1, finished.stderr
-    assert name in lines[0] and repr(value) in lines[0] and "expected" in lines[0]
+    assert name in lines[0]
+    assert repr(value) in lines[0]
+    assert "expected" in lines[0]
     assert "Traceback" not in finished.stderr
     assert not (tmp_path / "todo.sqlite3").exists()  # nothing was started or migrated
 

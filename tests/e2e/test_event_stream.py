@@ -5,6 +5,7 @@ import contextlib
 import socket
 import time
 from datetime import timedelta
+from pathlib import Path
 from uuid import uuid4
 
 import httpx
@@ -53,8 +54,8 @@ async def test_a_change_through_either_worker_reaches_every_stream_within_a_seco
 
 @pytest.mark.parametrize("database", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def test_a_restart_resumed_with_last_event_id_loses_and_repeats_nothing(
-    serve: Serve, database: str, request: pytest.FixtureRequest, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+    serve: Serve, database: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     url = (
         f"sqlite:///{tmp_path / 'tasks.sqlite3'}"
         if database == "sqlite"

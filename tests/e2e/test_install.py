@@ -22,7 +22,8 @@ def test_the_wheel_gives_a_working_todo_command_with_its_migrations(tmp_path: Pa
     subprocess.run([*pip, "wheel", "--no-deps", "--wheel-dir", str(tmp_path), str(ROOT)], check=True, cwd=tmp_path)
     (wheel,) = tmp_path.glob("todo_task_service-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "migrations/env.py" in names and "migrations/script.py.mako" in names
+    assert "migrations/env.py" in names
+    assert "migrations/script.py.mako" in names
     assert sum(name.startswith("migrations/versions/0") for name in names) == len(
         list((ROOT / "migrations/versions").glob("0*.py"))
     )

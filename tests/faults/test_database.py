@@ -139,7 +139,7 @@ async def test_a_request_that_finds_no_free_connection_in_time_is_503(probe_data
         holder = asyncio.ensure_future(db.fetch_one(SLOW_READ, {}))  # holds the one connection for 0.5 s
         await asyncio.sleep(0.1)
         started = time.monotonic()
-        with pytest.raises(StoreUnavailable, match="no database connection was free within 0.3 s"):
+        with pytest.raises(StoreUnavailable, match=r"no database connection was free within 0\.3 s"):
             await db.fetch_one(text("SELECT 1"), {})
         assert 0.25 < time.monotonic() - started < 0.45
 

@@ -38,9 +38,11 @@ async def exercise(base_url: str) -> None:
             path = f"{tasks}/{task['id']}"
             assert (await client.get(path)).json() == task
             toggled = await client.patch(f"{path}/complete")
-            assert toggled.status_code == 200 and toggled.json()["completed"] is True, toggled.text
+            assert toggled.status_code == 200, toggled.text
+            assert toggled.json()["completed"] is True, toggled.text
             replaced = await client.put(path, json={"title": f"task {n}, replaced", "completed": False})
-            assert replaced.status_code == 200 and replaced.json()["title"] == f"task {n}, replaced", replaced.text
+            assert replaced.status_code == 200, replaced.text
+            assert replaced.json()["title"] == f"task {n}, replaced", replaced.text
             listed = await client.get(tasks)
             assert listed.status_code == 200, listed.text
             assert [t["id"] for t in listed.json()] == [t["id"] for t in kept] + [task["id"]]
@@ -98,7 +100,8 @@ async def test_the_service_migrates_and_serves_through_pgbouncer_in_transaction_
     assert output.count("Running upgrade ") == REVISIONS
     assert alembic_head(empty_postgres_database) == [HEAD]
     assert "login attempt" in log  # the traffic did go through our PgBouncer
-    assert "ERROR" not in output and "Traceback" not in output
+    assert "ERROR" not in output
+    assert "Traceback" not in output
 
 
 async def test_sslmode_require_works_against_the_local_server(serve: Serve, empty_postgres_database: str) -> None:
@@ -114,7 +117,8 @@ async def test_sslmode_require_works_against_the_local_server(serve: Serve, empt
             "SELECT count(*) FILTER (WHERE ssl), count(*) FROM pg_stat_ssl JOIN pg_stat_activity USING (pid)"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
         ).fetchone()
-    assert encrypted is not None and encrypted[0] == encrypted[1] > 0
+    assert encrypted is not None
+    assert encrypted[0] == encrypted[1] > 0
 
 
 async def test_sslmode_require_through_a_pooler_that_requires_tls(
@@ -138,4 +142,5 @@ async def test_sslmode_require_through_a_pooler_that_requires_tls(
     assert "Running upgrade " in server.output()
     assert alembic_head(empty_postgres_database) == [HEAD]
     logins = [line for line in log.splitlines() if "login attempt" in line]
-    assert logins and all("tls=TLSv1" in line for line in logins), log[-2000:]
+    assert logins, log[-2000:]
+    assert all("tls=TLSv1" in line for line in logins), log[-2000:]

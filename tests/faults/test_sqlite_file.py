@@ -62,8 +62,10 @@ def test_a_read_only_file_or_folder_stops_start_up_with_one_line(tmp_path: Path)
             )
             assert started.returncode == 73, started.stderr
             lines = [line for line in started.stderr.splitlines() if line.strip()]
-            assert lines == [lines[0]] and lines[0].startswith(f"todo: cannot use the SQLite file {disk / name}: ")
-            assert "Read-only file system" in lines[0] and "Traceback" not in started.stderr
+            assert lines == [lines[0]]
+            assert lines[0].startswith(f"todo: cannot use the SQLite file {disk / name}: ")
+            assert "Read-only file system" in lines[0]
+            assert "Traceback" not in started.stderr
 
 
 def test_a_full_disk_refuses_writes_keeps_reads_and_recovers(serve: Serve, tmp_path: Path) -> None:
@@ -85,7 +87,8 @@ def test_a_full_disk_refuses_writes_keeps_reads_and_recovers(serve: Serve, tmp_p
             assert refused[-1].headers["content-type"] == "application/problem+json"
             assert "disk is full" in refused[-1].json()["detail"]
             listed = client.get(f"/api/{user}/tasks")
-            assert listed.status_code == 200 and [t["id"] for t in listed.json()] == [t["id"] for t in kept]
+            assert listed.status_code == 200
+            assert [t["id"] for t in listed.json()] == [t["id"] for t in kept]
 
             filler.unlink()
             after = client.post(f"/api/{user}/tasks", json={"title": "after"})

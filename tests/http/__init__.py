@@ -17,7 +17,7 @@ JSON = {"content-type": "application/json"}
 DUE = "2026-09-01T10:00:00Z"
 
 # A task body with every writable field set.
-FULL_TASK = {
+FULL_TASK: dict[str, Any] = {
     "title": "Start",
     "description": "notes",
     "completed": True,
@@ -61,7 +61,8 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
     assert body["type"] == "about:blank"
     assert body["title"] == HTTPStatus(status).phrase
     assert body["status"] == status
-    assert isinstance(body["detail"], str) and body["detail"]
+    assert isinstance(body["detail"], str)
+    assert body["detail"]
     return body
 
 

@@ -12,7 +12,7 @@ from tests.http import create, error_fields, follow, ids, tasks_url
 # --- listing: filters and sorts ------------------------------------------------------------------
 
 # title: fields
-LISTED = {
+LISTED: dict[str, dict[str, Any]] = {
     "Buy milk": {"priority": "high", "due_at": "2026-06-01T09:00:00Z", "tags": ["home", "shop"]},
     "buy bread": {"completed": True, "priority": "low", "due_at": "2026-06-02T09:00:00Z", "tags": ["shop"]},
     "Call Bob": {"description": "about the 50% discount", "priority": "medium", "tags": ["work"]},

@@ -167,7 +167,10 @@ def test_an_error_that_escapes_every_handler_still_answers_a_problem_with_the_id
 def test_a_client_gone_before_its_body_arrived_is_logged_as_status_0(capfd: pytest.CaptureFixture[str]) -> None:
     """The body never came (the server's body timeout, a client that hung up): nothing reached the client."""
     app = create_app(Settings(database_url="memory://"))
-    departure = [{"type": "http.request", "body": b'{"title": "ha', "more_body": True}, {"type": "http.disconnect"}]
+    departure: list[dict[str, Any]] = [
+        {"type": "http.request", "body": b'{"title": "ha', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
     capfd.readouterr()
 
     asyncio.run(_call(app, "POST", tasks_url("u"), [(b"x-request-id", b"gone-1")], departure))
@@ -231,7 +234,8 @@ def test_each_request_writes_one_json_line_with_the_route_template(
     assert len(lines) == 3
     for line in lines:
         assert set(line) == LOG_FIELDS
-        assert isinstance(line["duration_ms"], float) and 0 <= line["duration_ms"] < 60_000
+        assert isinstance(line["duration_ms"], float)
+        assert 0 <= line["duration_ms"] < 60_000
     assert lines[0] == {
         "method": "GET",
         "route": "/api/{user_id}/tasks/{task_id}",
@@ -252,7 +256,8 @@ def test_each_request_writes_one_json_line_with_the_route_template(
     )
     assert read.status_code == 200
     logged = "\n".join(json.dumps(line) for line in lines)
-    assert user not in logged and task["id"] not in logged
+    assert user not in logged
+    assert task["id"] not in logged
 
 
 def test_errors_before_routing_log_the_route_template_or_the_unknown_path(

@@ -61,7 +61,7 @@ def tools(request: pytest.FixtureRequest, store_url: str, rest: Server) -> Tools
 async def call(client: Client, tool: str, **arguments: Any) -> Any:
     """A tool call that must succeed: its answer, as the JSON text the tool returned."""
     result = await client.call_tool(tool, arguments)
-    text = result.content[0].text  # type: ignore[union-attr]
+    text = result.content[0].text
     assert not result.is_error, text
     answer = json.loads(text)
     assert result.structured_content == (answer if isinstance(answer, dict) else {"tasks": answer})
@@ -71,7 +71,7 @@ async def call(client: Client, tool: str, **arguments: Any) -> Any:
 async def refused(client: Client, tool: str, **arguments: Any) -> str:
     """A tool call that must be a tool error: its message, checked for leaks."""
     result = await client.call_tool(tool, arguments)
-    text = result.content[0].text  # type: ignore[union-attr]
+    text = result.content[0].text
     assert result.is_error, text
     for leak in ("Traceback", "sqlalchemy", "psycopg", "SELECT", "Exception"):
         assert leak not in text, text

@@ -2,6 +2,7 @@
 HTTP on each store; and a task made over MCP is seen over REST, and the reverse."""
 
 import uuid
+from typing import Any
 
 import httpx
 import pytest
@@ -19,7 +20,8 @@ async def test_the_tools_are_announced_with_schemas_an_agent_can_act_on(tools: T
 
     assert set(announced) == TOOL_NAMES
     add = announced["add_task"].input_schema
-    assert add["type"] == "object" and add["additionalProperties"] is False
+    assert add["type"] == "object"
+    assert add["additionalProperties"] is False
     assert set(add["required"]) == {"user_id", "title"}
     assert {"description", "priority", "due_at", "tags"} <= set(add["properties"])
     listing = announced["list_tasks"].input_schema["properties"]
@@ -87,7 +89,7 @@ async def test_list_tasks_filters_sorts_and_limits(tools: Tools, user: str) -> N
     assert [t["title"] for t in found] == [t["title"] for t in completed] == ["done"]
 
 
-ERRORS = {
+ERRORS: dict[str, tuple[str, dict[str, Any], str]] = {
     "unknown task": ("complete_task", {"task_id": str(uuid.uuid4())}, "No task"),
     "an integer-like id": ("delete_task", {"task_id": "42"}, "No task '42' for this user"),
     "unknown argument": ("add_task", {"title": "t", "due_date": "2026-06-01T09:00:00Z"}, "did you mean `due_at`?"),

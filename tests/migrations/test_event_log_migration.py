@@ -79,10 +79,7 @@ def test_tasks_already_there_each_get_a_creation_showing_them_as_they_are(empty_
         assert [e.task for e in events] == theirs
         assert [e.time for e in events] == [task.updated_at for task in theirs]
     with engine.connect() as connection:
-        positions = {
-            owner: last
-            for owner, last in connection.execute(select(event_owners.c.user_id, event_owners.c.last_position))
-        }
+        positions = dict(connection.execute(select(event_owners.c.user_id, event_owners.c.last_position)).all())
     assert positions == {"owner-0": 3, "owner-1": 3, "o'brien 🦄": 1}
 
     # The next change follows on from them.

@@ -41,7 +41,7 @@ def current_revision(engine: Engine) -> str | None:
 
 def index_names(engine: Engine) -> set[str]:
     """Every index on every table, so that one left behind by a dropped table would show."""
-    return {index["name"] for indexes in inspect(engine).get_multi_indexes().values() for index in indexes}
+    return {str(index["name"]) for indexes in inspect(engine).get_multi_indexes().values() for index in indexes}
 
 
 def test_upgrade_creates_the_tasks_table_its_key_and_its_indexes(empty_database: str, engine: Engine) -> None:
@@ -107,7 +107,8 @@ def test_0003_gives_the_database_a_cursor_key_and_a_downgrade_takes_it_away(
 
     upgrade(empty_database)
     again = stored_secret(empty_database, "cursor_key")
-    assert len(first) == len(again) == 32 and first != again
+    assert len(first) == len(again) == 32
+    assert first != again
 
 
 def test_downgrade_to_base_removes_everything_and_upgrade_again_restores_it(
@@ -151,7 +152,7 @@ def test_every_index_and_key_leads_with_the_owner(empty_database: str, engine: E
     upgrade(empty_database)
 
     schema = inspect(engine)
-    keys = [schema.get_pk_constraint(table)["constrained_columns"]]
+    keys: list[list[Any]] = [list(schema.get_pk_constraint(table)["constrained_columns"])]
     keys += [index["column_names"] for index in schema.get_indexes(table)]
     keys += [unique["column_names"] for unique in schema.get_unique_constraints(table)]
     assert len(keys) == KEYS_PER_TABLE[table]
@@ -229,7 +230,20 @@ def test_tasks_of_0001_survive_upgrade_downgrade_and_upgrade_again(empty_databas
 
     assert current_revision(engine) == HEAD
     expected = [
-        Task(*row, priority=Priority.NONE, due_at=None, tags=[], completed_at=row[6] if row[4] else None, version=1)
+        Task(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+            row[6],
+            Priority.NONE,
+            None,
+            [],
+            row[6] if row[4] else None,
+            1,
+        )
         for row in rows
     ]
     migrated = read_tasks(engine)
@@ -305,7 +319,7 @@ def title_collation(url: str) -> str | None:
         [(collation,)] = connection.execute(
             "SELECT collation_name FROM information_schema.columns WHERE table_name = 'tasks' AND column_name = 'title'"
         ).fetchall()
-    return collation  # type: ignore[no-any-return]
+    return collation
 
 
 @pytest.mark.postgres

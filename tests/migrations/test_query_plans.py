@@ -73,7 +73,7 @@ def node_types(plan: dict[str, Any]) -> Iterator[str]:
 
 
 def plan_of(url: str, statement: Executable, params: dict[str, Any]) -> dict[str, Any]:
-    sql = str(statement.compile(dialect=psycopg_dialect.dialect()))
+    sql = str(statement.compile(dialect=psycopg_dialect.dialect()))  # type: ignore[attr-defined,no-untyped-call]
     with psycopg.connect(url, cursor_factory=psycopg.ClientCursor) as connection:
         # The table is small enough that a sequential scan could win; what matters is that an
         # index the owner leads is there to be used when the table is big.

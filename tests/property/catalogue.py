@@ -5,6 +5,7 @@ offset) only now and then, so a run sends the catalogue (about 3,100 requests) b
 """
 
 import json
+from typing import Any
 
 from tests.property.hostile import (
     BOOL_VALUES,
@@ -54,10 +55,10 @@ def catalogue(world: World) -> list[Hostile]:
     for sort in SORTS:
         for position, value in [(1, value) for value in FORGED_VALUES] + [(2, "not-a-uuid"), (0, "0" * 16)]:
             add("GET", tasks, f"sort={sort}&limit=1&cursor={forged_cursor(world.cursors[sort], position, value)}")
-    for name, values in TYPED_HEADERS.items():
-        for value in values + (world.victim_etags if b"match" in name else []):
-            header_ = ((name, field_value(value.encode("utf-8"))),)
-            if name == b"content-type":
+    for header_name, values in TYPED_HEADERS.items():
+        for value in values + (world.victim_etags if b"match" in header_name else []):
+            header_ = ((header_name, field_value(value.encode("utf-8"))),)
+            if header_name == b"content-type":
                 add("POST", tasks, headers=header_, body=valid)
                 add("PATCH", task, headers=header_, body=b'{"priority": "low"}')
                 continue
@@ -68,8 +69,8 @@ def catalogue(world: World) -> list[Hostile]:
             add("PATCH", complete, headers=header_, body=b'{"completed": true}')
             add("GET", task, headers=header_)
             add("DELETE", "/api/mallory/tasks/\x017:0\x01", headers=header_)
-    fields = {
-        "title": TEXT_VALUES, "description": TEXT_VALUES + ["d" * 1000, "d" * 1001], "due_at": DATE_VALUES,
+    fields: dict[str, list[Any]] = {
+        "title": TEXT_VALUES, "description": [*TEXT_VALUES, "d" * 1000, "d" * 1001], "due_at": DATE_VALUES,
         "priority": ENUM_VALUES, "completed": BOOL_VALUES, "tags": [[value] for value in TEXT_VALUES],
     }  # fmt: skip
     for name, values in fields.items():

@@ -44,7 +44,7 @@ def check(response: Any, sent: str = "") -> None:
 LEAF = st.one_of(st.none(), st.integers(), st.text(alphabet='[]{}"\\ab', max_size=5))
 # One level around the value inside: an array, or an object holding it under a key; either may hold a
 # shallow sibling too, so that bodies also have more brackets than the limit without nesting deeper.
-LEVEL = st.tuples(
+LEVEL: st.SearchStrategy[tuple[str, str, Any]] = st.tuples(
     st.sampled_from(["array", "object"]),
     st.text(alphabet="ab[{", max_size=2),
     st.sampled_from([None, [], {}, [[]], {"a": [1]}]),

@@ -125,7 +125,9 @@ def task_answer_headers(ctx: CheckContext, response: Response, case: Case) -> bo
         return None
     if response.status_code in (201, 304) or ("{task_id}" in path and not path.endswith("/history")):
         etag = header(response.headers, "etag")
-        assert etag and etag.startswith('"') and etag.endswith('"'), f"no strong ETag on a task answer: {etag!r}"
+        assert etag, f"no strong ETag on a task answer: {etag!r}"
+        assert etag.startswith('"'), f"no strong ETag on a task answer: {etag!r}"
+        assert etag.endswith('"'), f"no strong ETag on a task answer: {etag!r}"
     if response.status_code == 201:
         task = response.json()
         location = header(response.headers, "location")
@@ -183,7 +185,7 @@ class LinkedWorkflows(schema.as_state_machine()):  # type: ignore[misc]
     def before_call(self, case: Case) -> None:
         user = (case.path_parameters or {}).get("user_id")
         if isinstance(user, str) and user and not user.startswith(self.owner_prefix):
-            case.path_parameters["user_id"] = self.owner_prefix + user  # type: ignore[index]
+            case.path_parameters["user_id"] = self.owner_prefix + user
 
     def validate_response(
         self,

@@ -21,7 +21,7 @@ from tests.property.wire import Answer, Hostile, exchange
 VICTIMS = ("victim-7f3a", "vïctim ✓ 名前")
 ATTACKER = "mallory"
 POOL_SIZE = 8  # the attacker's own tasks that requests aim at; one deleted is replaced
-VICTIM_TASKS = [
+VICTIM_TASKS: list[dict[str, Any]] = [
     {"title": "Pay rent", "description": "before the 5th", "priority": "high", "tags": ["home", "money"]},
     {"title": "  Call mum  ", "due_at": "2026-12-24T18:00:00+01:00", "completed": True},
     {"title": "Ünïcödé ✓ \u202etxt.exe", "description": "quotes \" ' <b>markup</b> 😀\nnew line", "tags": ["ü"]},

@@ -83,7 +83,8 @@ async def test_a_write_happens_when_if_match_allows_the_current_version(
         with pytest.raises(TaskNotFound):
             await service.get(OWNER, str(task.id))
     else:
-        assert isinstance(result, Task) and result.version == 4
+        assert isinstance(result, Task)
+        assert result.version == 4
         assert await service.get(OWNER, str(task.id)) == result
 
 

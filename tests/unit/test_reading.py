@@ -85,7 +85,8 @@ async def test_the_next_position_follows_the_sort(service: TaskService, clock: C
     by_priority = await service.list(OWNER, TaskQuery(sort=SortKey.PRIORITY, limit=2))
 
     assert by_title.next == Position("c", by_title.tasks[0].id)
-    assert by_due.next == Position(None, by_due.tasks[0].id) and by_due.tasks[0].title == "b"
+    assert by_due.next == Position(None, by_due.tasks[0].id)
+    assert by_due.tasks[0].title == "b"
     assert [t.title for t in by_priority.tasks] == ["b", "c"]
     assert by_priority.next == Position(Priority.LOW, by_priority.tasks[1].id)
 

@@ -15,7 +15,7 @@ def test_nothing_set_gives_the_defaults() -> None:
 
 
 def test_an_empty_variable_counts_as_unset() -> None:
-    assert Settings.from_env({name: "  " for name in VARIABLES}) == Settings()
+    assert Settings.from_env(dict.fromkeys(VARIABLES, "  ")) == Settings()
 
 
 def test_every_value_is_read() -> None:

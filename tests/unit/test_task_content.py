@@ -144,7 +144,8 @@ def test_due_at_with_an_offset_is_kept_as_the_same_instant_in_utc() -> None:
     due = TaskDraft("t", due_at=local).checked().due_at
 
     assert due == local
-    assert due is not None and due.utcoffset() == timedelta(0)
+    assert due is not None
+    assert due.utcoffset() == timedelta(0)
     assert (due.hour, due.minute, due.microsecond) == (12, 0, 1)
 
 
