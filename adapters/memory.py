@@ -27,7 +27,9 @@ def _order(value: Any, task_id: UUID) -> tuple[Any, ...]:
 class InMemoryTaskStore:
     """No method suspends between reading and writing, so on one event loop every call is atomic.
 
-    Tasks and events are kept per owner, so a listing or a feed reads only its owner's.
+    Tasks and events are kept per owner, so a listing or a feed reads only its owner's. The Tasks it
+    hands out are the ones it keeps: that is safe only because a Task is a value that nobody changes
+    (changes make a new one, `Task.with_content`); a caller that set a field would change the store.
     """
 
     def __init__(self) -> None:

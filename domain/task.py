@@ -183,7 +183,10 @@ _REQUIRED = ("title", "completed")
 class Task:
     """A task as stored. Treat it as a value: changes make a new Task (`with_content`, `with_completion`).
 
-    Not frozen: a frozen dataclass costs five times as much to build, and lists build many.
+    Not frozen: a frozen dataclass costs several times as much to build, and lists build many
+    (`python -m bench.in_process`). So nothing stops a write to a field, and the memory store hands out
+    the very Tasks it keeps: never set a field of a Task you did not just build (the SQL store sets
+    `priority` once, as it builds each one).
     """
 
     id: UUID

@@ -17,17 +17,18 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql
 
 from adapters.sql.migrate import upgrade
+from tests.databases import POSTGRES_SERVER_URL, create_database, drop_database
 
 # Run every test in a zone far from UTC, so a timestamp that is silently local instead of UTC shows.
 os.environ["TZ"] = "America/New_York"
+
+
 time.tzset()
 
-pytest_plugins = ["tests.property.summary"]
 
-POSTGRES_SERVER_URL = os.environ.get("TODO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+pytest_plugins = ["tests.property.summary", "tests.e2e.servers"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -57,11 +58,6 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def _url_for_database(name: str) -> str:
-    base, _, _ = POSTGRES_SERVER_URL.rpartition("/")
-    return f"{base}/{name}"
-
-
 @pytest.fixture(scope="session")
 def postgres_server() -> str:
     """The URL of the maintenance database of a reachable Postgres server."""
@@ -74,25 +70,6 @@ def postgres_server() -> str:
             pytest.fail(message)
         pytest.skip(message)
     return POSTGRES_SERVER_URL
-
-
-def create_database(server_url: str, migrate: bool = True) -> str:
-    """A new, empty database on the server (at the latest schema when `migrate`); returns its URL."""
-    name = f"todo_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(server_url, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        # A server whose default zone is not UTC: timestamps must still come back in UTC.
-        connection.execute(sql.SQL("ALTER DATABASE {} SET timezone TO 'Asia/Kolkata'").format(sql.Identifier(name)))
-    url = _url_for_database(name)
-    if migrate:
-        upgrade("postgresql+psycopg://" + url.split("://", 1)[1])
-    return url
-
-
-def drop_database(server_url: str, url: str) -> None:
-    name = url.rpartition("/")[2]
-    with psycopg.connect(server_url, autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @pytest.fixture(scope="session")

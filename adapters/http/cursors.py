@@ -61,35 +61,34 @@ class PageCursors:
     """Makes and opens the cursors of one secret (of any length: the key is derived from it).
 
     The secret is read once, when a cursor is first needed, on a worker thread: a database that is
-    down when the service starts delays nothing but the first page that needs a cursor.
+    down when the service starts delays nothing but the first page that needs a cursor. So making
+    and opening a cursor are coroutines: each waits for the secret (`StoreUnavailable` while it
+    cannot be read).
     """
 
     def __init__(self, read_secret: Callable[[], bytes]) -> None:
         self._read_secret = read_secret
         self._cipher: AESGCM | None = None
 
-    async def ready(self) -> None:
-        """Returns once the secret is known; `StoreUnavailable` while it cannot be read."""
+    async def _cipher_of_secret(self) -> AESGCM:
         if self._cipher is None:
             secret = await to_thread.run_sync(self._read_secret)
             self._cipher = AESGCM(hashlib.sha256(b"todo page cursors\0" + secret).digest())
-
-    @property
-    def cipher(self) -> AESGCM:
-        assert self._cipher is not None, "await ready() first"
         return self._cipher
 
-    def encode(self, owner: str, query: TaskQuery, position: Position) -> str:
+    async def encode(self, owner: str, query: TaskQuery, position: Position) -> str:
+        cipher = await self._cipher_of_secret()
         value = position.value.isoformat() if isinstance(position.value, datetime) else position.value
         nonce = os.urandom(NONCE_BYTES)
         state = msgspec.json.encode(_State(value, position.id))
-        sealed = self.cipher.encrypt(nonce, state, _bound_to(owner, query))
+        sealed = cipher.encrypt(nonce, state, _bound_to(owner, query))
         return base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
 
-    def decode(self, owner: str, cursor: str, query: TaskQuery) -> Position:
+    async def decode(self, owner: str, cursor: str, query: TaskQuery) -> Position:
+        cipher = await self._cipher_of_secret()
         try:
             raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-            opened = self.cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _bound_to(owner, query))
+            opened = cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _bound_to(owner, query))
         except (ValueError, InvalidTag):
             raise InvalidCursor(
                 "the cursor was not handed out for this user and query (other filters or another sort)"

@@ -48,6 +48,8 @@ _PRIORITIES = tuple(Priority)  # by number
 
 
 def _task(row: Row) -> Task:
+    # A Task is a value (domain/task.py): this is the one place that changes one, the moment it is
+    # built, before anyone else can see it.
     task = Task(*row)
     # The column holds the number; an index is cheaper than a driver-level loader or an enum call
     # per row (`bash bench/run.sh`, get; docs/performance.md).

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Page, Route, sync_playwright
 
 from adapters.http.routes.docs import CONTENT_SECURITY_POLICY
-from tests.e2e.conftest import Server, servers
+from tests.e2e.servers import Server, servers
 
 pytestmark = pytest.mark.e2e
 

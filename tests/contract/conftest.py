@@ -7,7 +7,7 @@ from adapters.sql.psycopg_database import PsycopgDatabase
 from adapters.sql.sqlite_database import SqliteDatabase
 from adapters.sql.store import SqlTaskStore
 
-Store = InMemoryTaskStore | SqlTaskStore
+from .tasks import Store
 
 
 @pytest.fixture(

@@ -4,9 +4,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
+from adapters.memory import InMemoryTaskStore
+from adapters.sql.store import SqlTaskStore
 from domain.task import Priority, Task
 
-from .conftest import Store
+Store = InMemoryTaskStore | SqlTaskStore
 
 T0 = datetime(2026, 5, 17, 8, 30, 15, 123456, tzinfo=UTC)
 LATER = T0 + timedelta(minutes=3, microseconds=1)

@@ -9,8 +9,7 @@ import pytest
 
 from domain.task import Priority, TaskContent
 
-from .conftest import Store
-from .tasks import EVEN_LATER, LATER, added, make_task
+from .tasks import EVEN_LATER, LATER, Store, added, make_task
 
 pytestmark = pytest.mark.anyio
 

@@ -10,8 +10,7 @@ import pytest
 from domain.errors import IdempotencyKeyReused
 from domain.task import Priority, Task
 
-from .conftest import Store
-from .tasks import DUE, LATER, T0, make_task
+from .tasks import DUE, LATER, T0, Store, make_task
 
 pytestmark = pytest.mark.anyio
 

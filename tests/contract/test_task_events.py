@@ -11,8 +11,7 @@ from domain.errors import ChangesExpired
 from domain.events import ChangeKind, FeedToken, TaskEvent
 from domain.task import Task, TaskContent, utc_now
 
-from .conftest import Store
-from .tasks import LATER, T0, added, make_task
+from .tasks import LATER, T0, Store, added, make_task
 
 pytestmark = pytest.mark.anyio
 EVERYTHING = 10_000

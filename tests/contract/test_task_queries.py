@@ -11,8 +11,7 @@ import pytest
 from domain.query import MAX_PAGE_SIZE, Position, SortKey, TaskFilter, TaskQuery
 from domain.task import Priority, Task
 
-from .conftest import Store
-from .tasks import T0, make_task
+from .tasks import T0, Store, make_task
 
 pytestmark = pytest.mark.anyio
 

@@ -10,8 +10,7 @@ import pytest
 
 from domain.task import Priority, Task, TaskContent
 
-from .conftest import Store
-from .tasks import DUE, EVEN_LATER, HOSTILE, LATER, T0, added, is_utc, make_task
+from .tasks import DUE, EVEN_LATER, HOSTILE, LATER, T0, Store, added, is_utc, make_task
 
 pytestmark = pytest.mark.anyio
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from entrypoints.settings import Settings
-from tests.e2e.conftest import TODO, free_port, todo_env
+from tests.e2e.servers import TODO, free_port, todo_env
 
 pytestmark = pytest.mark.e2e
 

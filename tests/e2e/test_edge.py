@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.e2e.conftest import TODO, Serve, Server, free_port, todo_env
+from tests.e2e.servers import TODO, Serve, Server, free_port, todo_env
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.conftest import Serve, free_port
+from tests.e2e.servers import Serve, free_port
 from tests.e2e.sse import event_stream
 
 pytestmark = pytest.mark.e2e

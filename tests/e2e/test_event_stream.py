@@ -15,7 +15,7 @@ from adapters.sql.psycopg_database import PsycopgDatabase
 from adapters.sql.sqlite_database import SqliteDatabase
 from adapters.sql.store import SqlTaskStore
 from domain.task import utc_now
-from tests.e2e.conftest import Serve, Server
+from tests.e2e.servers import Serve, Server
 from tests.e2e.sse import event_stream
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import TODO, Serve, todo_env
+from tests.e2e.servers import TODO, Serve, todo_env
 
 pytestmark = pytest.mark.e2e
 

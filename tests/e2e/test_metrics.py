@@ -7,7 +7,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.e2e.conftest import Serve, Server
+from tests.e2e.servers import Serve, Server
 
 pytestmark = pytest.mark.e2e
 

@@ -14,7 +14,7 @@ import pytest
 from alembic.script import ScriptDirectory
 
 from adapters.sql.migrate import alembic_config
-from tests.e2e.conftest import TODO, Serve, Server, todo_env
+from tests.e2e.servers import TODO, Serve, Server, todo_env
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.e2e.conftest import TODO, Serve, Server, todo_env
+from tests.e2e.servers import TODO, Serve, Server, todo_env
 
 pytestmark = pytest.mark.e2e
 

@@ -15,8 +15,8 @@ from sqlalchemy import text
 
 from adapters.sql.psycopg_database import PsycopgDatabase
 from domain.errors import StoreUnavailable
-from tests.conftest import create_database, drop_database
-from tests.e2e.conftest import free_port
+from tests.databases import create_database, drop_database
+from tests.e2e.servers import free_port
 
 SLOW_READ = text("SELECT n FROM (SELECT 7 AS n, pg_sleep(0.5)) AS slow")
 SLOW_WRITE = text("INSERT INTO probe (n) SELECT 1 FROM pg_sleep(0.5)")

@@ -13,9 +13,9 @@ import httpx
 import psycopg
 import pytest
 
-from tests.e2e.conftest import Serve
+from tests.e2e.servers import Serve
 from tests.e2e.test_server import HEAD, REVISIONS
-from tests.faults.conftest import pgbouncer, pgbouncer_version, with_port
+from tests.faults.services import pgbouncer, pgbouncer_version, with_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.e2e, pytest.mark.anyio]
 

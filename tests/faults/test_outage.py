@@ -22,9 +22,9 @@ import httpx
 import psycopg
 import pytest
 
-from tests.conftest import POSTGRES_SERVER_URL
-from tests.e2e.conftest import Serve
-from tests.faults.conftest import Cluster
+from tests.databases import POSTGRES_SERVER_URL
+from tests.e2e.servers import Serve
+from tests.faults.services import Cluster
 
 pytestmark = [pytest.mark.postgres, pytest.mark.e2e, pytest.mark.stops_postgres]
 

@@ -17,7 +17,7 @@ import httpx
 import psycopg
 import pytest
 
-from tests.e2e.conftest import Serve, Server
+from tests.e2e.servers import Serve, Server
 
 pytestmark = [pytest.mark.postgres, pytest.mark.e2e, pytest.mark.anyio]
 

@@ -17,8 +17,8 @@ import pytest
 from entrypoints import cli
 from entrypoints.server.process import uvicorn_options
 from entrypoints.settings import Settings
-from tests.e2e.conftest import TODO, Serve, free_port, todo_env
-from tests.faults.conftest import Forwarder, wait_for, with_port
+from tests.e2e.servers import TODO, Serve, free_port, todo_env
+from tests.faults.services import Forwarder, wait_for, with_port
 
 pytestmark = pytest.mark.e2e
 

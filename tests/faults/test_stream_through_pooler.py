@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.conftest import Serve
+from tests.e2e.servers import Serve
 from tests.e2e.sse import event_stream
-from tests.faults.conftest import pgbouncer, with_port
+from tests.faults.services import pgbouncer, with_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.e2e, pytest.mark.anyio]
 

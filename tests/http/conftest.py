@@ -7,26 +7,14 @@ and no error body that leaks a stack trace, SQL or driver name.
 import logging
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from dependency_injector import providers
 from litestar.testing import TestClient
 
 from application.events import TaskEvents
 from domain.store import TaskEventLog
-from entrypoints.app import create_app
 from entrypoints.container import Container
-from entrypoints.settings import Settings
-
-LEAKS = ("Traceback", "sqlalchemy", "psycopg", "SELECT")
-
-
-def _check_response(response: httpx.Response) -> None:
-    response.read()
-    assert response.status_code != 500, response.text
-    if response.status_code >= 400:
-        for leak in LEAKS:
-            assert leak not in response.text, f"{leak!r} leaked: {response.text}"
+from tests.http.clients import open_client
 
 
 @pytest.fixture
@@ -43,12 +31,6 @@ def capfd(capfd: pytest.CaptureFixture[str]) -> Iterator[pytest.CaptureFixture[s
     yield capfd
     for handler in set(root.handlers) - before:
         root.removeHandler(handler)
-
-
-def open_client(database_url: str, **settings: object) -> TestClient:
-    client = TestClient(create_app(Settings(database_url=database_url, **settings)))  # type: ignore[arg-type]
-    client.event_hooks = {"request": [], "response": [_check_response]}
-    return client
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from litestar.testing import TestClient
 from adapters.http.cloudevents import CloudEvent
 from domain.store import TaskEventLog
 from domain.task import utc_now
-from tests.http import assert_problem, create, error_fields, tasks_url, timestamp
+from tests.http.clients import assert_problem, create, error_fields, tasks_url, timestamp
 
 
 def changes_url(user: str, query: str = "") -> str:

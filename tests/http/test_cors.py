@@ -8,8 +8,7 @@ import pytest
 from litestar.testing import TestClient
 
 from entrypoints.settings import Settings
-from tests.http import create, tasks_url
-from tests.http.conftest import open_client
+from tests.http.clients import create, open_client, tasks_url
 
 APP = "https://app.example.com"
 OTHER = "https://evil.example.net"

@@ -8,7 +8,7 @@ import pytest
 from litestar.testing import TestClient
 
 from adapters.sql.migrate import upgrade
-from tests.http.conftest import open_client
+from tests.http.clients import open_client
 
 SECRET_TITLE = "salary review for Kim"
 

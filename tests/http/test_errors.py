@@ -7,7 +7,7 @@ import httpx
 import pytest
 from litestar.testing import TestClient
 
-from tests.http import assert_problem, create, error_fields, tasks_url
+from tests.http.clients import assert_problem, create, error_fields, tasks_url
 
 JSON = {"content-type": "application/json"}
 MAX_BODY = 64 * 1024

@@ -7,7 +7,7 @@ import httpx
 import pytest
 from litestar.testing import TestClient
 
-from tests.http import DUE, JSON, UNTIDY_FULL_TASK, error_fields, ids, tasks_url
+from tests.http.clients import DUE, JSON, UNTIDY_FULL_TASK, error_fields, ids, tasks_url
 
 
 def keyed(client: TestClient, user: str, body: dict[str, Any], key: str = "key-1") -> httpx.Response:

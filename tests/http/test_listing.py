@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from tests.http import create, error_fields, follow, ids, tasks_url
+from tests.http.clients import create, error_fields, follow, ids, tasks_url
 
 # --- listing: filters and sorts ------------------------------------------------------------------
 

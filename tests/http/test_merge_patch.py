@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from tests.http import FULL_TASK, JSON, assert_problem, create, error_fields, etag_of, tasks_url, timestamp
+from tests.http.clients import FULL_TASK, JSON, assert_problem, create, error_fields, etag_of, tasks_url, timestamp
 
 MERGE_PATCHES = {
     "empty": ({}, {}),

@@ -14,7 +14,7 @@ from adapters.memory import InMemoryTaskStore
 from adapters.sql.psycopg_database import PsycopgDatabase
 from application.streams import EventStreams
 from entrypoints.settings import ConfigurationError, Settings
-from tests.http.conftest import open_client
+from tests.http.clients import open_client
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 

@@ -16,8 +16,7 @@ from adapters.http import exception_handlers
 from application.tasks import TaskService
 from entrypoints.app import create_app
 from entrypoints.settings import Settings
-from tests.http import assert_problem, create, tasks_url
-from tests.http.conftest import open_client
+from tests.http.clients import assert_problem, create, open_client, tasks_url
 
 GENERATED_ID = re.compile(r"^[0-9a-f]{32}$")
 LOG_FIELDS = {"method", "route", "status", "duration_ms", "request_id"}

@@ -4,8 +4,7 @@ import pytest
 from litestar.testing import TestClient
 
 from adapters.http.routes.docs import CONTENT_SECURITY_POLICY
-from tests.http import assert_problem, tasks_url
-from tests.http.conftest import open_client
+from tests.http.clients import assert_problem, open_client, tasks_url
 
 UNREACHABLE_STORES = {
     "sqlite in a missing directory": "sqlite:////nonexistent-dir/tasks.sqlite3",

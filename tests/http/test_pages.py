@@ -9,7 +9,7 @@ import uuid
 import pytest
 from litestar.testing import TestClient
 
-from tests.http import DUE, create, error_fields, follow, ids, next_link, tasks_url
+from tests.http.clients import DUE, create, error_fields, follow, ids, next_link, tasks_url
 
 
 def test_a_default_page_holds_100_tasks_and_links_to_the_rest(client: TestClient, user: str) -> None:

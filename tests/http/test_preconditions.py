@@ -9,7 +9,7 @@ import pytest
 from litestar.testing import TestClient
 
 from adapters.http.conditional import versions_allowed
-from tests.http import assert_problem, create, etag_of, tasks_url
+from tests.http.clients import assert_problem, create, etag_of, tasks_url
 
 # --- ETags ------------------------------------------------------------------------------------
 

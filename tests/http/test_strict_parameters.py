@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from tests.http import assert_problem, create, error_fields, tasks_url
+from tests.http.clients import assert_problem, create, error_fields, tasks_url
 
 LIST_PARAMETERS = "completed, status, priority, tag, due_before, due_after, q, sort, limit, cursor"
 

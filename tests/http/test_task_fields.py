@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from tests.http import (
+from tests.http.clients import (
     FULL_TASK,
     RFC3339_UTC,
     UNTIDY_FULL_TASK,

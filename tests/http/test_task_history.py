@@ -9,7 +9,17 @@ from urllib.parse import quote
 import pytest
 from litestar.testing import TestClient
 
-from tests.http import JSON, assert_problem, create, error_fields, etag_of, follow, next_link, tasks_url, timestamp
+from tests.http.clients import (
+    JSON,
+    assert_problem,
+    create,
+    error_fields,
+    etag_of,
+    follow,
+    next_link,
+    tasks_url,
+    timestamp,
+)
 
 
 def history_url(user: str, task_id: str, query: str = "") -> str:

@@ -5,7 +5,7 @@ import uuid
 import pytest
 from litestar.testing import TestClient
 
-from tests.http import assert_problem, create, tasks_url, timestamp
+from tests.http.clients import assert_problem, create, tasks_url, timestamp
 
 HOSTILE_TEXT = [
     "'; DROP TABLE tasks; --",

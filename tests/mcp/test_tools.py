@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.mcp.conftest import Tools, call, refused, rest_tasks
+from tests.mcp.clients import Tools, call, refused, rest_tasks
 
 pytestmark = pytest.mark.anyio
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, pool
 
 from entrypoints.settings import Settings
-from tests.conftest import create_database, drop_database
+from tests.databases import create_database, drop_database
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

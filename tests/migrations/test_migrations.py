@@ -25,7 +25,7 @@ from domain.errors import StoreUnavailable
 from domain.query import SortKey, TaskFilter, TaskQuery
 from domain.task import Priority, Task
 from entrypoints.settings import Settings
-from tests.conftest import drop_database
+from tests.databases import drop_database
 from tests.migrations import SORT_INDEXES
 
 HEAD = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()

@@ -8,7 +8,7 @@ import pytest
 from application.tasks import TaskService
 from domain.errors import EditConflict, TaskNotFound, VersionMismatch
 from domain.task import Task, TaskContent, TaskDraft
-from tests.unit.conftest import OWNER, Clock, RecordingStore
+from tests.unit.doubles import OWNER, Clock, RecordingStore
 
 pytestmark = pytest.mark.anyio
 

@@ -8,7 +8,7 @@ import pytest
 from application.tasks import TaskService
 from domain.errors import IdempotencyKeyReused, InvalidInput
 from domain.task import Priority, TaskDraft
-from tests.unit.conftest import DUE, OTHER, OWNER, START, Clock, RecordingStore
+from tests.unit.doubles import DUE, OTHER, OWNER, START, Clock, RecordingStore
 
 pytestmark = pytest.mark.anyio
 

@@ -5,7 +5,7 @@ import pytest
 from application.tasks import TaskService
 from domain.errors import TaskNotFound
 from domain.task import TaskDraft
-from tests.unit.conftest import OWNER, Clock
+from tests.unit.doubles import OWNER, Clock
 
 pytestmark = pytest.mark.anyio
 

@@ -5,7 +5,7 @@ import pytest
 from application.tasks import TaskService
 from domain.errors import InvalidInput
 from domain.task import Priority, TaskContent, TaskDraft
-from tests.unit.conftest import DUE, OWNER, START, Clock
+from tests.unit.doubles import DUE, OWNER, START, Clock
 
 pytestmark = pytest.mark.anyio
 

@@ -13,7 +13,7 @@ from domain.errors import ChangesExpired, InvalidInput, TaskNotFound
 from domain.events import EVENT_RETENTION, ChangeKind, FeedToken
 from domain.task import Task, TaskDraft, utc_now
 
-from .conftest import OTHER, OWNER, Clock
+from .doubles import OTHER, OWNER, Clock
 
 pytestmark = pytest.mark.anyio
 

@@ -7,7 +7,7 @@ import pytest
 from application.tasks import TaskService
 from domain.errors import InvalidInput, TaskNotFound
 from domain.task import TaskDraft
-from tests.unit.conftest import OTHER, OWNER, Clock, RecordingStore
+from tests.unit.doubles import OTHER, OWNER, Clock, RecordingStore
 
 pytestmark = pytest.mark.anyio
 

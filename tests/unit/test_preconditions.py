@@ -7,7 +7,7 @@ import pytest
 from application.tasks import TaskService
 from domain.errors import TaskNotFound, VersionMismatch
 from domain.task import Task, TaskDraft
-from tests.unit.conftest import OTHER, OWNER, Clock
+from tests.unit.doubles import OTHER, OWNER, Clock
 
 pytestmark = pytest.mark.anyio
 

@@ -5,7 +5,7 @@ import pytest
 from application.tasks import TaskService
 from domain.query import Page, Position, SortKey, TaskFilter, TaskQuery
 from domain.task import Priority, TaskDraft
-from tests.unit.conftest import DUE, OTHER, OWNER, Clock
+from tests.unit.doubles import DUE, OTHER, OWNER, Clock
 
 pytestmark = pytest.mark.anyio
 

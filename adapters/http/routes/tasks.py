@@ -155,19 +155,17 @@ class TaskController(Controller):
             # `list ?sort=created` in `python -m bench.in_process` shows what that saves.
             query = FIRST_PAGE
         if cursor is not None:
-            await self.cursors.ready()
             try:
                 query = TaskQuery(
-                    query.filter, query.sort, query.descending, limit, self.cursors.decode(user_id, cursor, query)
+                    query.filter, query.sort, query.descending, limit, await self.cursors.decode(user_id, cursor, query)
                 )
             except InvalidCursor as error:
                 raise ValidationException(str(error), extra=[{"key": "cursor", "message": str(error)}]) from None
         page = await self.tasks.list(user_id, query)
         headers = {}
         if page.next is not None:
-            await self.cursors.ready()
             others = [(name, value) for name, value in request.query_params.multi_items() if name != "cursor"]
-            following = urlencode([*others, ("cursor", self.cursors.encode(user_id, query, page.next))])
+            following = urlencode([*others, ("cursor", await self.cursors.encode(user_id, query, page.next))])
             headers["Link"] = f'<{quote(request.url.path)}?{following}>; rel="next"'
         return JSONAnswer(list(map(TaskOutput.of, page.tasks)), headers=headers)  # `of` bound once, not per task
 

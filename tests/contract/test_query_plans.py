@@ -13,7 +13,7 @@ from sqlalchemy.sql import Executable
 
 from adapters.sql.statements import GET, list_tasks
 from domain.query import SortKey
-from tests.conftest import create_database, drop_database
+from tests.databases import create_database, drop_database
 from tests.migrations import SORT_INDEXES
 
 OWNER_INDEXES = {"pk_tasks", *SORT_INDEXES.values()}

@@ -1,0 +1,1 @@
+"""The project as it is packaged: what the lock files hold, and the pins the code relies on."""
