@@ -38,7 +38,7 @@ class InMemoryTaskStore:
         self._events: dict[str, list[TaskEvent]] = {}
         self._bounds: dict[str, FeedBounds] = {}
 
-    async def add(self, task: Task, idempotency_key: str | None = None, fingerprint: str = "") -> Task:
+    async def add(self, task: Task, *, idempotency_key: str | None = None, fingerprint: str = "") -> Task:
         if idempotency_key is not None:
             recorded = self._keys.get((task.user_id, idempotency_key))
             if recorded and recorded[1].created_at > task.created_at - IDEMPOTENCY_KEY_LIFETIME:
@@ -48,47 +48,47 @@ class InMemoryTaskStore:
             self._keys[task.user_id, idempotency_key] = (fingerprint, task)
         return self._keep(None, task, task.created_at)
 
-    async def list(self, user_id: str, query: TaskQuery = FIRST_PAGE) -> list[Task]:
+    async def list(self, owner: str, *, query: TaskQuery = FIRST_PAGE) -> list[Task]:
         attribute = SORT_ATTRIBUTES[query.sort]
 
         def order(task: Task) -> tuple[Any, ...]:
             return _order(getattr(task, attribute), task.id)
 
-        found = [t for t in self._tasks.get(user_id, {}).values() if query.filter.matches(t)]
+        found = [t for t in self._tasks.get(owner, {}).values() if query.filter.matches(t)]
         if query.after is not None:
             edge = _order(query.after.value, query.after.id)
             found = [t for t in found if (order(t) < edge if query.descending else order(t) > edge)]
         found.sort(key=order, reverse=query.descending)
         return found[: query.limit]
 
-    async def get(self, user_id: str, task_id: UUID) -> Task | None:
-        return self._tasks.get(user_id, {}).get(task_id)
+    async def get(self, owner: str, *, task_id: UUID) -> Task | None:
+        return self._tasks.get(owner, {}).get(task_id)
 
     async def replace(
-        self, user_id: str, task_id: UUID, content: TaskContent, now: datetime, expected_version: int | None = None
+        self, owner: str, *, task_id: UUID, content: TaskContent, now: datetime, expected_version: int | None = None
     ) -> Task | None:
-        if (task := self._at_version(user_id, task_id, expected_version)) is None:
+        if (task := self._at_version(owner, task_id, expected_version)) is None:
             return None
         return self._keep(task, task.with_content(content, now), now)
 
-    async def delete(self, user_id: str, task_id: UUID, expected_version: int | None = None) -> bool:
-        if (task := self._at_version(user_id, task_id, expected_version)) is None:
+    async def delete(self, owner: str, *, task_id: UUID, expected_version: int | None = None) -> bool:
+        if (task := self._at_version(owner, task_id, expected_version)) is None:
             return False
-        del self._tasks[user_id][task_id]
+        del self._tasks[owner][task_id]
         self._record(task, None, utc_now())
         return True
 
     async def toggle_completion(
-        self, user_id: str, task_id: UUID, now: datetime, expected_version: int | None = None
+        self, owner: str, *, task_id: UUID, now: datetime, expected_version: int | None = None
     ) -> Task | None:
-        if (task := self._at_version(user_id, task_id, expected_version)) is None:
+        if (task := self._at_version(owner, task_id, expected_version)) is None:
             return None
         return self._keep(task, task.with_completion(not task.completed, now), now)
 
     async def set_completion(
-        self, user_id: str, task_id: UUID, completed: bool, now: datetime, expected_version: int | None = None
+        self, owner: str, *, task_id: UUID, completed: bool, now: datetime, expected_version: int | None = None
     ) -> Task | None:
-        if (task := self._at_version(user_id, task_id, expected_version)) is None:
+        if (task := self._at_version(owner, task_id, expected_version)) is None:
             return None
         return self._keep(task, task.with_completion(completed, now), now)
 
@@ -101,8 +101,8 @@ class InMemoryTaskStore:
     async def close(self) -> None:
         return None
 
-    def _at_version(self, user_id: str, task_id: UUID, expected_version: int | None) -> Task | None:
-        task = self._tasks.get(user_id, {}).get(task_id)
+    def _at_version(self, owner: str, task_id: UUID, expected_version: int | None) -> Task | None:
+        task = self._tasks.get(owner, {}).get(task_id)
         if task is None:
             return None
         return task if expected_version in (None, task.version) else None
@@ -124,22 +124,22 @@ class InMemoryTaskStore:
 
     # The event log
 
-    async def changes(self, user_id: str, after: int, limit: int) -> FeedPage:
-        events = list(islice(self._events_after(user_id, after), limit))
-        return FeedPage(events, self._bounds.get(user_id, FeedBounds()))
+    async def changes(self, owner: str, *, after: int, limit: int) -> FeedPage:
+        events = list(islice(self._events_after(owner, after), limit))
+        return FeedPage(events, self._bounds.get(owner, FeedBounds()))
 
-    async def history(self, user_id: str, task_id: UUID, after: int, limit: int) -> builtins.list[TaskEvent]:
-        return list(islice((e for e in self._events_after(user_id, after) if e.task_id == task_id), limit))
+    async def history(self, owner: str, *, task_id: UUID, after: int, limit: int) -> builtins.list[TaskEvent]:
+        return list(islice((e for e in self._events_after(owner, after) if e.task_id == task_id), limit))
 
-    async def latest_positions(self, user_ids: Collection[str]) -> dict[str, int]:
-        return {owner: self._bounds[owner].latest for owner in user_ids if owner in self._bounds}
+    async def latest_positions(self, owners: Collection[str]) -> dict[str, int]:
+        return {owner: self._bounds[owner].latest for owner in owners if owner in self._bounds}
 
-    async def feed_owners(self, after: str, limit: int) -> builtins.list[str]:
+    async def feed_owners(self, *, after: str, limit: int) -> builtins.list[str]:
         return sorted(owner for owner in self._bounds if owner > after)[:limit]
 
-    async def prune_events(self, user_id: str, recorded_before: datetime, limit: int) -> int:
-        live = self._tasks.get(user_id, {})
-        events = self._events.get(user_id, [])
+    async def prune_events(self, owner: str, *, recorded_before: datetime, limit: int) -> int:
+        live = self._tasks.get(owner, {})
+        events = self._events.get(owner, [])
 
         # A prefix only: nothing from the first event young enough to keep on.
         first_young = next((e.position for e in events if e.time >= recorded_before), MAX_POSITION + 1)
@@ -150,11 +150,11 @@ class InMemoryTaskStore:
 
         gone = {e.position for e in islice((e for e in events if expired(e)), limit)}
         if gone:
-            self._events[user_id] = [e for e in events if e.position not in gone]
-            bounds = self._bounds[user_id]
-            self._bounds[user_id] = FeedBounds(max(bounds.pruned_through, *gone), bounds.latest)
+            self._events[owner] = [e for e in events if e.position not in gone]
+            bounds = self._bounds[owner]
+            self._bounds[owner] = FeedBounds(max(bounds.pruned_through, *gone), bounds.latest)
         return len(gone)
 
-    def _events_after(self, user_id: str, after: int) -> Iterator[TaskEvent]:
-        events = self._events.get(user_id, [])
+    def _events_after(self, owner: str, after: int) -> Iterator[TaskEvent]:
+        events = self._events.get(owner, [])
         return iter(events[bisect_right(events, after, key=_position) :])  # kept in position order

@@ -36,10 +36,10 @@ class FeedRead:
     next: FeedToken  # the token to read after next time, even when nothing happened
 
 
-async def read_feed(log: TaskEventLog, owner: str, after: FeedToken, limit: int) -> FeedRead:
+async def read_feed(log: TaskEventLog, owner: str, *, after: FeedToken, limit: int) -> FeedRead:
     """Up to `limit` of the owner's events after the token, in commit order, each with the token after
     it; `ChangesExpired` when the token can no longer be resumed from (retention removed what it needs)."""
-    page = await log.changes(owner, after.position, limit)
+    page = await log.changes(owner, after=after.position, limit=limit)
     if not page.bounds.can_resume_from(after):
         raise ChangesExpired(owner)
     tokens, following = page.bounds.tokens_after(after, page.events, complete=len(page.events) < limit)
@@ -61,32 +61,32 @@ class TaskEvents:
         self.retention = retention
 
     async def history(
-        self, user_id: str, task_id: str, *, cursor: str | None = None, limit: int = DEFAULT_PAGE_SIZE
+        self, owner: str, *, task_id: str, cursor: str | None = None, limit: int = DEFAULT_PAGE_SIZE
     ) -> EventPage:
         """The task's events, oldest first; a task with none kept (or another owner's) is not found."""
-        owner, tid = parse_user_id(user_id), parse_task_id(task_id)
+        owner, tid = parse_user_id(owner), parse_task_id(task_id)
         after = 0 if cursor is None else parse_position(cursor, "cursor")
-        events = await self._log.history(owner, tid, after, checked_page_size(limit) + 1)
+        events = await self._log.history(owner, task_id=tid, after=after, limit=checked_page_size(limit) + 1)
         if not events and cursor is None:
             raise TaskNotFound(task_id)
         if len(events) <= limit:
             return EventPage(events, None)
         return EventPage(events[:limit], events[limit - 1].position)
 
-    async def changes(self, user_id: str, *, after: str | None = None, limit: int = DEFAULT_PAGE_SIZE) -> Changes:
+    async def changes(self, owner: str, *, after: str | None = None, limit: int = DEFAULT_PAGE_SIZE) -> Changes:
         """The owner's events after the token, in commit order; `ChangesExpired` if some are gone."""
-        owner = parse_user_id(user_id)
+        owner = parse_user_id(owner)
         token = FeedToken() if after is None else FeedToken.parse(after, "after")
-        read = await read_feed(self._log, owner, token, checked_page_size(limit))
+        read = await read_feed(self._log, owner, after=token, limit=checked_page_size(limit))
         return Changes([entry.event for entry in read.entries], read.next)
 
     async def prune(self) -> int:
         """One pass of retention over every owner's feed; how many events went."""
         before = self._clock() - self.retention
         removed, owner = 0, ""
-        while owners := await self._log.feed_owners(owner, OWNERS_PER_PASS):
+        while owners := await self._log.feed_owners(after=owner, limit=OWNERS_PER_PASS):
             for owner in owners:
-                while (batch := await self._log.prune_events(owner, before, PRUNE_BATCH)) > 0:
+                while (batch := await self._log.prune_events(owner, recorded_before=before, limit=PRUNE_BATCH)) > 0:
                     removed += batch
                     if batch < PRUNE_BATCH:
                         break

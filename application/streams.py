@@ -37,9 +37,9 @@ class Subscription:
     time, so a slow client never makes the process hold an unbounded backlog.
     """
 
-    def __init__(self, log: TaskEventLog, user_id: str, token: FeedToken) -> None:
+    def __init__(self, log: TaskEventLog, owner: str, token: FeedToken) -> None:
         self._log = log
-        self.user_id = user_id
+        self.owner = owner
         self.token = token
         self.closed = False  # by the service, which is stopping
         self.ended = False  # by the reader
@@ -63,7 +63,7 @@ class Subscription:
         if self._behind:
             self._behind = False  # what arrives from here on waits here again
             self._waiting.clear()
-            entries = (await read_feed(self._log, self.user_id, self.token, BATCH)).entries
+            entries = (await read_feed(self._log, self.owner, after=self.token, limit=BATCH)).entries
             self._behind = len(entries) == BATCH
         else:
             entries = [self._waiting[p] for p in sorted(self._waiting) if p > self.token.position]
@@ -100,10 +100,10 @@ class EventStreams:
     def open_streams(self) -> int:
         return self._count
 
-    async def subscribe(self, user_id: str, after: FeedToken) -> Subscription:
+    async def subscribe(self, owner: str, *, after: FeedToken) -> Subscription:
         """A subscription to the owner's events after the token, with those already committed waiting
         in it. Raises `ChangesExpired` if some are no longer kept, `TooManyStreams` at the limit."""
-        owner = parse_user_id(user_id)
+        owner = parse_user_id(owner)
         if self._closed:
             raise StreamsClosed
         if self._count >= self.max_streams:
@@ -117,7 +117,9 @@ class EventStreams:
             # Registered first, then caught up: what the poller reads from now on is delivered too,
             # and what it read before is in the log for this read (repeats are dropped by position).
             self._streams.setdefault(owner, set()).add(subscription)
-            read = await read_feed(self._log, owner, after, BATCH)  # ChangesExpired: before the stream starts
+            read = await read_feed(
+                self._log, owner, after=after, limit=BATCH
+            )  # ChangesExpired: before the stream starts
             subscription.deliver(read.entries, complete=len(read.entries) < BATCH)
         except BaseException:
             self.unsubscribe(subscription)
@@ -131,11 +133,11 @@ class EventStreams:
             return
         subscription.ended = True
         self._count -= 1
-        streams = self._streams.get(subscription.user_id, set())
+        streams = self._streams.get(subscription.owner, set())
         streams.discard(subscription)
         if not streams:
-            self._streams.pop(subscription.user_id, None)
-            self._read_through.pop(subscription.user_id, None)
+            self._streams.pop(subscription.owner, None)
+            self._read_through.pop(subscription.owner, None)
 
     def close(self) -> None:
         """End every stream (the service is stopping) and stop polling."""
@@ -167,7 +169,7 @@ class EventStreams:
         for owner, position in latest.items():
             while (read_through := self._read_through.get(owner, position)) < position:
                 try:
-                    read = await read_feed(self._log, owner, FeedToken(read_through), BATCH)
+                    read = await read_feed(self._log, owner, after=FeedToken(read_through), limit=BATCH)
                 except ChangesExpired:  # retention outran the poller: each reader goes to the log itself
                     self._read_through[owner] = position
                     for subscription in self._streams.get(owner, ()):

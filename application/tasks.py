@@ -1,8 +1,8 @@
 """The task use cases: check input with the domain's rules, then make one atomic store call.
 
-Every use case takes the owner and the task id as the client named them, then one value for the
-rest (`TaskDraft`, a merge patch, a `TaskQuery`, a flag); options are keyword-only. A write may name
-`expected_versions`, the versions the client's precondition allows (None: no precondition).
+Every use case takes the owner as the client named it, and everything after it by keyword (`task_id=`,
+`draft=`, `changes=`, `query=`, `completed=`), so two values of one type cannot be swapped. A write
+may name `expected_versions`, the versions the client's precondition allows (None: no precondition).
 """
 
 from collections.abc import Callable, Mapping
@@ -24,72 +24,78 @@ class TaskService:
         self._store = store
         self._clock = clock
 
-    async def create(self, user_id: str, draft: TaskDraft, *, idempotency_key: str | None = None) -> Task:
+    async def create(self, owner: str, *, draft: TaskDraft, idempotency_key: str | None = None) -> Task:
         """The new task; with an idempotency key already used for the same content, the task it made."""
-        owner = parse_user_id(user_id)
+        owner = parse_user_id(owner)
         content = draft.checked()
         task = Task.create(owner, content, self._clock())
         if idempotency_key is None:
             return await self._store.add(task)
-        return await self._store.add(task, parse_idempotency_key(idempotency_key), content.fingerprint())
+        return await self._store.add(
+            task, idempotency_key=parse_idempotency_key(idempotency_key), fingerprint=content.fingerprint()
+        )
 
-    async def list(self, user_id: str, query: TaskQuery = FIRST_PAGE) -> Page:
+    async def list(self, owner: str, *, query: TaskQuery = FIRST_PAGE) -> Page:
         query.check_page_size()
         # One more than asked for tells whether a next page exists.
-        tasks = await self._store.list(parse_user_id(user_id), query.with_limit(query.limit + 1))
+        tasks = await self._store.list(parse_user_id(owner), query=query.with_limit(query.limit + 1))
         if len(tasks) <= query.limit:
             return Page(tasks, None)
         tasks = tasks[: query.limit]
         return Page(tasks, query.position_of(tasks[-1]))
 
-    async def get(self, user_id: str, task_id: str) -> Task:
-        return _found(await self._store.get(parse_user_id(user_id), parse_task_id(task_id)), task_id)
+    async def get(self, owner: str, *, task_id: str) -> Task:
+        return _found(await self._store.get(parse_user_id(owner), task_id=parse_task_id(task_id)), task_id)
 
-    async def replace(
-        self, user_id: str, task_id: str, draft: TaskDraft, *, expected_versions: Versions = None
-    ) -> Task:
-        owner, tid = parse_user_id(user_id), parse_task_id(task_id)
+    async def replace(self, owner: str, *, task_id: str, draft: TaskDraft, expected_versions: Versions = None) -> Task:
+        owner, tid = parse_user_id(owner), parse_task_id(task_id)
         content = draft.checked()
         expected = await self._expected_version(owner, tid, expected_versions)
-        updated = await self._store.replace(owner, tid, content, self._clock(), expected)
+        updated = await self._store.replace(
+            owner, task_id=tid, content=content, now=self._clock(), expected_version=expected
+        )
         return updated or await self._missing(owner, tid, expected)
 
     async def update(
-        self, user_id: str, task_id: str, changes: Mapping[str, Any], *, expected_versions: Versions = None
+        self, owner: str, *, task_id: str, changes: Mapping[str, Any], expected_versions: Versions = None
     ) -> Task:
         """Apply a JSON Merge Patch of the editable fields, to the task as it is when the write lands."""
-        owner, tid = parse_user_id(user_id), parse_task_id(task_id)
+        owner, tid = parse_user_id(owner), parse_task_id(task_id)
         for _ in range(MERGE_ATTEMPTS):
-            current = _found(await self._store.get(owner, tid), task_id)
+            current = _found(await self._store.get(owner, task_id=tid), task_id)
             if expected_versions is not None and current.version not in expected_versions:
                 raise VersionMismatch(task_id)
             content = current.merged(changes)
             if content == current.content:
                 return current  # nothing changes, so nothing is written
-            if updated := await self._store.replace(owner, tid, content, self._clock(), current.version):
+            if updated := await self._store.replace(
+                owner, task_id=tid, content=content, now=self._clock(), expected_version=current.version
+            ):
                 return updated
             if expected_versions is not None:
                 await self._missing(owner, tid, current.version)
         raise EditConflict(task_id)
 
-    async def delete(self, user_id: str, task_id: str, *, expected_versions: Versions = None) -> None:
-        owner, tid = parse_user_id(user_id), parse_task_id(task_id)
+    async def delete(self, owner: str, *, task_id: str, expected_versions: Versions = None) -> None:
+        owner, tid = parse_user_id(owner), parse_task_id(task_id)
         expected = await self._expected_version(owner, tid, expected_versions)
-        if not await self._store.delete(owner, tid, expected):
+        if not await self._store.delete(owner, task_id=tid, expected_version=expected):
             await self._missing(owner, tid, expected)
 
-    async def toggle_completion(self, user_id: str, task_id: str, *, expected_versions: Versions = None) -> Task:
-        owner, tid = parse_user_id(user_id), parse_task_id(task_id)
+    async def toggle_completion(self, owner: str, *, task_id: str, expected_versions: Versions = None) -> Task:
+        owner, tid = parse_user_id(owner), parse_task_id(task_id)
         expected = await self._expected_version(owner, tid, expected_versions)
-        toggled = await self._store.toggle_completion(owner, tid, self._clock(), expected)
+        toggled = await self._store.toggle_completion(owner, task_id=tid, now=self._clock(), expected_version=expected)
         return toggled or await self._missing(owner, tid, expected)
 
     async def set_completion(
-        self, user_id: str, task_id: str, completed: bool, *, expected_versions: Versions = None
+        self, owner: str, *, task_id: str, completed: bool, expected_versions: Versions = None
     ) -> Task:
-        owner, tid = parse_user_id(user_id), parse_task_id(task_id)
+        owner, tid = parse_user_id(owner), parse_task_id(task_id)
         expected = await self._expected_version(owner, tid, expected_versions)
-        updated = await self._store.set_completion(owner, tid, completed, self._clock(), expected)
+        updated = await self._store.set_completion(
+            owner, task_id=tid, completed=completed, now=self._clock(), expected_version=expected
+        )
         return updated or await self._missing(owner, tid, expected)
 
     async def check_store(self) -> None:
@@ -101,14 +107,14 @@ class TaskService:
             return None
         if len(allowed) == 1:
             return next(iter(allowed))
-        current = _found(await self._store.get(owner, task_id), str(task_id))
+        current = _found(await self._store.get(owner, task_id=task_id), str(task_id))
         if current.version not in allowed:
             raise VersionMismatch(str(task_id))
         return current.version
 
     async def _missing(self, owner: str, task_id: UUID, expected_version: int | None) -> NoReturn:
         """Why a write found nothing: the task is gone, or, under a precondition, it changed."""
-        if expected_version is not None and await self._store.get(owner, task_id) is not None:
+        if expected_version is not None and await self._store.get(owner, task_id=task_id) is not None:
             raise VersionMismatch(str(task_id))
         raise TaskNotFound(str(task_id))
 

@@ -11,7 +11,7 @@ from domain.task import Task, TaskContent
 
 
 class TaskStore(Protocol):
-    """Every method sees only the tasks of the `user_id` it is given, and is atomic on its own.
+    """Every method sees only the tasks of the `owner` it is given, and is atomic on its own.
 
     A task of another owner is indistinguishable from a missing one: `None` or `False`.
     A write given `expected_version` happens only if the task is at that version; otherwise it
@@ -22,7 +22,7 @@ class TaskStore(Protocol):
     Any method may raise `StoreUnavailable` when the store cannot be reached.
     """
 
-    async def add(self, task: Task, idempotency_key: str | None = None, fingerprint: str = "") -> Task:
+    async def add(self, task: Task, *, idempotency_key: str | None = None, fingerprint: str = "") -> Task:
         """Keep a new task (its id is fresh) and return it.
 
         With an idempotency key, the key is recorded with the task, atomically. If the owner used
@@ -30,27 +30,27 @@ class TaskStore(Protocol):
         request created is returned as it was then; a different `fingerprint` raises `IdempotencyKeyReused`.
         """
 
-    async def list(self, user_id: str, query: TaskQuery = FIRST_PAGE) -> list[Task]:
+    async def list(self, owner: str, *, query: TaskQuery = FIRST_PAGE) -> list[Task]:
         """Up to `query.limit` of the owner's tasks that match, in the query's order, after its position."""
 
-    async def get(self, user_id: str, task_id: UUID) -> Task | None:
+    async def get(self, owner: str, *, task_id: UUID) -> Task | None:
         """The owner's task with that id."""
 
     async def replace(
-        self, user_id: str, task_id: UUID, content: TaskContent, now: datetime, expected_version: int | None = None
+        self, owner: str, *, task_id: UUID, content: TaskContent, now: datetime, expected_version: int | None = None
     ) -> Task | None:
         """Overwrite the editable fields; `completed_at` is kept, set or cleared to match `completed`."""
 
-    async def delete(self, user_id: str, task_id: UUID, expected_version: int | None = None) -> bool:
+    async def delete(self, owner: str, *, task_id: UUID, expected_version: int | None = None) -> bool:
         """Remove the task; whether there was one (at that version)."""
 
     async def toggle_completion(
-        self, user_id: str, task_id: UUID, now: datetime, expected_version: int | None = None
+        self, owner: str, *, task_id: UUID, now: datetime, expected_version: int | None = None
     ) -> Task | None:
         """Flip `completed` in one atomic step, so concurrent toggles never lose one another."""
 
     async def set_completion(
-        self, user_id: str, task_id: UUID, completed: bool, now: datetime, expected_version: int | None = None
+        self, owner: str, *, task_id: UUID, completed: bool, now: datetime, expected_version: int | None = None
     ) -> Task | None:
         """Set `completed`; nothing moves if it already had that value, so a retry is harmless."""
 
@@ -61,20 +61,20 @@ class TaskStore(Protocol):
 class TaskEventLog(Protocol):
     """The events the store recorded with each change, per owner, in commit order (`position`)."""
 
-    async def changes(self, user_id: str, after: int, limit: int) -> FeedPage:
+    async def changes(self, owner: str, *, after: int, limit: int) -> FeedPage:
         """Up to `limit` of the owner's events after position `after`, oldest first, and the feed's
         bounds, read at one moment (so a retention pass is either wholly before the read or after it)."""
 
-    async def history(self, user_id: str, task_id: UUID, after: int, limit: int) -> list[TaskEvent]:
+    async def history(self, owner: str, *, task_id: UUID, after: int, limit: int) -> list[TaskEvent]:
         """Up to `limit` of the events of the owner's task after position `after`, oldest first."""
 
-    async def latest_positions(self, user_ids: Collection[str]) -> dict[str, int]:
+    async def latest_positions(self, owners: Collection[str]) -> dict[str, int]:
         """The last position of each named owner that has any event."""
 
-    async def feed_owners(self, after: str, limit: int) -> list[str]:
+    async def feed_owners(self, *, after: str, limit: int) -> list[str]:
         """Up to `limit` owners that have a feed, in order, after the owner `after` ("" for the first)."""
 
-    async def prune_events(self, user_id: str, recorded_before: datetime, limit: int) -> int:
+    async def prune_events(self, owner: str, *, recorded_before: datetime, limit: int) -> int:
         """Remove up to `limit` of the owner's oldest events recorded before `recorded_before`, except
         each live task's latest event, and move `FeedBounds.pruned_through` past them, atomically; how
         many went. Only a prefix of the feed goes: nothing after the first event younger than

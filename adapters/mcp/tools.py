@@ -39,26 +39,30 @@ def _outcome(task: Task, status: str) -> dict[str, Any]:
 
 
 async def add_task(tasks: TaskService, arguments: AddTask) -> Answer:
-    return _outcome(await tasks.create(arguments.user_id, arguments.draft()), "created")
+    return _outcome(await tasks.create(arguments.user_id, draft=arguments.draft()), "created")
 
 
 async def list_tasks(tasks: TaskService, arguments: ListTasks) -> Answer:
-    page = await tasks.list(arguments.user_id, arguments.query())
+    page = await tasks.list(arguments.user_id, query=arguments.query())
     return [msgspec.to_builtins(TaskOutput.of(task)) for task in page.tasks]
 
 
 async def complete_task(tasks: TaskService, arguments: OneTask) -> Answer:
-    return _outcome(await tasks.set_completion(arguments.user_id, arguments.task_id, True), "completed")
+    return _outcome(
+        await tasks.set_completion(arguments.user_id, task_id=arguments.task_id, completed=True), "completed"
+    )
 
 
 async def delete_task(tasks: TaskService, arguments: OneTask) -> Answer:
-    task = await tasks.get(arguments.user_id, arguments.task_id)
-    await tasks.delete(arguments.user_id, arguments.task_id)
+    task = await tasks.get(arguments.user_id, task_id=arguments.task_id)
+    await tasks.delete(arguments.user_id, task_id=arguments.task_id)
     return _outcome(task, "deleted")
 
 
 async def update_task(tasks: TaskService, arguments: UpdateTask) -> Answer:
-    return _outcome(await tasks.update(arguments.user_id, arguments.task_id, arguments.changes()), "updated")
+    return _outcome(
+        await tasks.update(arguments.user_id, task_id=arguments.task_id, changes=arguments.changes()), "updated"
+    )
 
 
 @dataclass(frozen=True)

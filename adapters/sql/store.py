@@ -95,7 +95,7 @@ class SqlTaskStore:
         self.database = database
         self.dialect = dialect
 
-    async def add(self, task: Task, idempotency_key: str | None = None, fingerprint: str = "") -> Task:
+    async def add(self, task: Task, *, idempotency_key: str | None = None, fingerprint: str = "") -> Task:
         if idempotency_key is None:
             await self.database.execute(sql.INSERT, _columns(task))
             return task
@@ -126,8 +126,8 @@ class SqlTaskStore:
             raise IdempotencyKeyReused(idempotency_key)
         return msgspec.json.decode(recorded_task, type=Task)
 
-    async def list(self, user_id: str, query: TaskQuery = FIRST_PAGE) -> list[Task]:
-        params: dict[str, Any] = {"owner": user_id, "limit": query.limit}
+    async def list(self, owner: str, *, query: TaskQuery = FIRST_PAGE) -> list[Task]:
+        params: dict[str, Any] = {"owner": owner, "limit": query.limit}
         filters: frozenset[str] = frozenset()
         if query.filter != NO_FILTER:
             params |= {name: value for name in sql.FILTERS if (value := getattr(query.filter, name)) is not None}
@@ -141,32 +141,32 @@ class SqlTaskStore:
         statement = sql.list_tasks(self.dialect, filters, query.sort, query.descending, after)
         return [_task(row) for row in await self.database.fetch_all(statement, params)]
 
-    async def get(self, user_id: str, task_id: UUID) -> Task | None:
-        return _task_or_none(await self.database.fetch_one(sql.GET, {"owner": user_id, "task_id": task_id}))
+    async def get(self, owner: str, *, task_id: UUID) -> Task | None:
+        return _task_or_none(await self.database.fetch_one(sql.GET, {"owner": owner, "task_id": task_id}))
 
     async def replace(
-        self, user_id: str, task_id: UUID, content: TaskContent, now: datetime, expected_version: int | None = None
+        self, owner: str, *, task_id: UUID, content: TaskContent, now: datetime, expected_version: int | None = None
     ) -> Task | None:
-        params = {"owner": user_id, "task_id": task_id, "expected_version": expected_version, "now": now}
+        params = {"owner": owner, "task_id": task_id, "expected_version": expected_version, "now": now}
         params |= {f"new_{name}": getattr(content, name) for name in EDITABLE_FIELDS}
         params["new_tags"] = list(content.tags)
         return _task_or_none(await self.database.fetch_one(sql.REPLACE, params))
 
-    async def delete(self, user_id: str, task_id: UUID, expected_version: int | None = None) -> bool:
-        params = {"owner": user_id, "task_id": task_id, "expected_version": expected_version}
+    async def delete(self, owner: str, *, task_id: UUID, expected_version: int | None = None) -> bool:
+        params = {"owner": owner, "task_id": task_id, "expected_version": expected_version}
         return await self.database.fetch_one(sql.DELETE, params) is not None
 
     async def toggle_completion(
-        self, user_id: str, task_id: UUID, now: datetime, expected_version: int | None = None
+        self, owner: str, *, task_id: UUID, now: datetime, expected_version: int | None = None
     ) -> Task | None:
-        params = {"owner": user_id, "task_id": task_id, "expected_version": expected_version, "now": now}
+        params = {"owner": owner, "task_id": task_id, "expected_version": expected_version, "now": now}
         return _task_or_none(await self.database.fetch_one(sql.TOGGLE, params))
 
     async def set_completion(
-        self, user_id: str, task_id: UUID, completed: bool, now: datetime, expected_version: int | None = None
+        self, owner: str, *, task_id: UUID, completed: bool, now: datetime, expected_version: int | None = None
     ) -> Task | None:
         params = {
-            "owner": user_id,
+            "owner": owner,
             "task_id": task_id,
             "expected_version": expected_version,
             "new_completed": completed,
@@ -174,24 +174,22 @@ class SqlTaskStore:
         }
         return _task_or_none(await self.database.fetch_one(sql.SET_COMPLETION, params))
 
-    async def changes(self, user_id: str, after: int, limit: int) -> FeedPage:
-        return _feed_page(
-            await self.database.fetch_all(sql.CHANGES, {"owner": user_id, "after": after, "limit": limit})
-        )
+    async def changes(self, owner: str, *, after: int, limit: int) -> FeedPage:
+        return _feed_page(await self.database.fetch_all(sql.CHANGES, {"owner": owner, "after": after, "limit": limit}))
 
-    async def history(self, user_id: str, task_id: UUID, after: int, limit: int) -> builtins.list[TaskEvent]:
-        params = {"owner": user_id, "task_id": task_id, "after": after, "limit": limit}
+    async def history(self, owner: str, *, task_id: UUID, after: int, limit: int) -> builtins.list[TaskEvent]:
+        params = {"owner": owner, "task_id": task_id, "after": after, "limit": limit}
         return [_event(row) for row in await self.database.fetch_all(sql.HISTORY, params)]
 
-    async def latest_positions(self, user_ids: Collection[str]) -> dict[str, int]:
-        rows = await self.database.fetch_all(sql.latest_positions(self.dialect), {"owners": list(user_ids)})
+    async def latest_positions(self, owners: Collection[str]) -> dict[str, int]:
+        rows = await self.database.fetch_all(sql.latest_positions(self.dialect), {"owners": list(owners)})
         return dict(rows)  # type: ignore[arg-type]
 
-    async def feed_owners(self, after: str, limit: int) -> builtins.list[str]:
+    async def feed_owners(self, *, after: str, limit: int) -> builtins.list[str]:
         return [owner for (owner,) in await self.database.fetch_all(sql.FEED_OWNERS, {"after": after, "limit": limit})]
 
-    async def prune_events(self, user_id: str, recorded_before: datetime, limit: int) -> int:
-        expired = {"owner": user_id, "before": recorded_before}
+    async def prune_events(self, owner: str, *, recorded_before: datetime, limit: int) -> int:
+        expired = {"owner": owner, "before": recorded_before}
         row = await self.database.fetch_one(sql.LAST_OF_EXPIRED_BATCH, expired | {"limit": limit})
         if row is None or row[0] is None:
             return 0

@@ -16,12 +16,22 @@ pytestmark = pytest.mark.anyio
 
 CONDITIONAL: dict[str, tuple[Callable[[Store, str, UUID, int | None], Awaitable[object]], object]] = {
     "replace": (
-        lambda store, user, tid, v: store.replace(user, tid, TaskContent("x", "y", True, Priority.LOW), LATER, v),
+        lambda store, user, tid, v: store.replace(
+            user, task_id=tid, content=TaskContent("x", "y", True, Priority.LOW), now=LATER, expected_version=v
+        ),
         None,
     ),
-    "delete": (lambda store, user, tid, v: store.delete(user, tid, v), False),
-    "toggle_completion": (lambda store, user, tid, v: store.toggle_completion(user, tid, LATER, v), None),
-    "set_completion": (lambda store, user, tid, v: store.set_completion(user, tid, True, LATER, v), None),
+    "delete": (lambda store, user, tid, v: store.delete(user, task_id=tid, expected_version=v), False),
+    "toggle_completion": (
+        lambda store, user, tid, v: store.toggle_completion(user, task_id=tid, now=LATER, expected_version=v),
+        None,
+    ),
+    "set_completion": (
+        lambda store, user, tid, v: store.set_completion(
+            user, task_id=tid, completed=True, now=LATER, expected_version=v
+        ),
+        None,
+    ),
 }
 
 
@@ -34,7 +44,7 @@ async def test_a_conditional_write_at_the_current_version_happens(
     result = await operation(store, owner, task.id, 7)
 
     assert result is not miss
-    after = await store.get(owner, task.id)
+    after = await store.get(owner, task_id=task.id)
     if result is True:  # delete
         assert after is None
     else:
@@ -51,7 +61,7 @@ async def test_a_conditional_write_at_another_version_misses_and_changes_nothing
 
     assert await operation(store, owner, task.id, wrong) is miss
 
-    assert await store.get(owner, task.id) == task
+    assert await store.get(owner, task_id=task.id) == task
     assert await store.list(owner) == [task]
 
 
@@ -74,28 +84,39 @@ async def test_another_owner_misses_even_at_the_right_version(
     assert await operation(store, other, task.id, 3) is miss
     assert await operation(store, other, task.id, None) is miss
 
-    assert await store.get(owner, task.id) == task
-    assert await store.get(other, task.id) is None
+    assert await store.get(owner, task_id=task.id) == task
+    assert await store.get(other, task_id=task.id) is None
 
 
 async def test_the_second_of_two_writes_at_the_same_version_misses(store: Store, owner: str) -> None:
     task = await added(store, make_task(owner))
 
-    first = await store.replace(owner, task.id, TaskContent("first"), LATER, 1)
-    second = await store.replace(owner, task.id, TaskContent("second"), EVEN_LATER, 1)
+    first = await store.replace(owner, task_id=task.id, content=TaskContent("first"), now=LATER, expected_version=1)
+    second = await store.replace(
+        owner, task_id=task.id, content=TaskContent("second"), now=EVEN_LATER, expected_version=1
+    )
 
     assert (first.title, first.version, second) == ("first", 2, None)
-    assert await store.get(owner, task.id) == first
+    assert await store.get(owner, task_id=task.id) == first
 
 
 async def test_concurrent_conditional_writes_at_one_version_let_exactly_one_through(store: Store, owner: str) -> None:
     task = await added(store, make_task(owner))
 
     results = await asyncio.gather(
-        *(store.replace(owner, task.id, TaskContent(f"writer {n}"), LATER + timedelta(seconds=n), 1) for n in range(8))
+        *(
+            store.replace(
+                owner,
+                task_id=task.id,
+                content=TaskContent(f"writer {n}"),
+                now=LATER + timedelta(seconds=n),
+                expected_version=1,
+            )
+            for n in range(8)
+        )
     )
 
     winners = [result for result in results if result is not None]
     assert len(winners) == 1
     assert winners[0].version == 2
-    assert await store.get(owner, task.id) == winners[0]
+    assert await store.get(owner, task_id=task.id) == winners[0]

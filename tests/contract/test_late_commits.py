@@ -39,19 +39,22 @@ async def test_a_write_that_commits_late_is_seen_before_every_write_after_it(
     held, later = await added(store, make_task(owner)), await added(store, make_task(owner))
     await added(store, make_task(other))
     streams = EventStreams(store, max_streams=10, poll_interval=0.02)
-    follower, neighbour = await streams.subscribe(owner, FeedToken(2)), await streams.subscribe(other, FeedToken(1))
+    follower, neighbour = (
+        await streams.subscribe(owner, after=FeedToken(2)),
+        await streams.subscribe(other, after=FeedToken(1)),
+    )
 
     async with await psycopg.AsyncConnection.connect(postgres_url) as connection:
         # Position 3 is taken here and stays uncommitted.
         await connection.execute(
             "UPDATE tasks SET title = 'held', version = version + 1 WHERE user_id = %s AND id = %s", (owner, held.id)
         )
-        toggling = asyncio.create_task(store.toggle_completion(owner, later.id, LATER))
-        others = await store.toggle_completion(other, (await store.list(other))[0].id, LATER)
+        toggling = asyncio.create_task(store.toggle_completion(owner, task_id=later.id, now=LATER))
+        others = await store.toggle_completion(other, task_id=(await store.list(other))[0].id, now=LATER)
         await asyncio.sleep(0.3)
 
         assert not toggling.done()  # the owner's next write waits for the one holding position 3
-        assert (await store.changes(owner, 2, 10)).events == []
+        assert (await store.changes(owner, after=2, limit=10)).events == []
         assert await events_of(follower, 0.1) == []
         assert [e.version for e in await events_of(neighbour, 1.0)] == [others.version if others else -1]
         await connection.commit()
@@ -63,5 +66,5 @@ async def test_a_write_that_commits_late_is_seen_before_every_write_after_it(
         (3, held.id, ChangeKind.UPDATED),
         (4, later.id, ChangeKind.COMPLETED),
     ]
-    assert [e.position for e in (await store.changes(owner, 2, 10)).events] == [3, 4]
+    assert [e.position for e in (await store.changes(owner, after=2, limit=10)).events] == [3, 4]
     streams.close()

@@ -32,7 +32,7 @@ async def test_every_column_of_tasks_and_events_loads_as_sqlalchemy_loads_it(sql
         kept = await store.add(make_task("values", HOSTILE, description=None, tags=[]))
         done = make_task("values", "done", "a description", True, T0, LATER, Priority.HIGH, DUE, ["a", "b c"])
         await store.add(done)
-        await store.delete("values", done.id)  # the trigger writes the deletion's time itself
+        await store.delete("values", task_id=done.id)  # the trigger writes the deletion's time itself
     finally:
         await store.close()
 

@@ -105,7 +105,7 @@ async def test_each_filter_alone_and_combined(
 ) -> None:
     tasks = await fill_filter_set(store, owner, other)
 
-    listed = await store.list(owner, TaskQuery(wanted))
+    listed = await store.list(owner, query=TaskQuery(wanted))
 
     assert {task.title for task in listed} == titles
     assert listed == [task for task in tasks if task.title in titles]  # whole tasks, in creation order
@@ -118,16 +118,16 @@ async def test_filters_never_reach_another_owners_tasks(
 ) -> None:
     await fill_filter_set(store, other, f"third-{uuid4()}")
 
-    assert await store.list(owner, TaskQuery(wanted)) == []
+    assert await store.list(owner, query=TaskQuery(wanted)) == []
 
 
 async def test_a_filter_sees_changes_made_since(store: Store, owner: str, other: str) -> None:
     tasks = await fill_filter_set(store, owner, other)
     milk = next(task for task in tasks if task.title == "Buy milk")
 
-    await store.toggle_completion(owner, milk.id, T0 + DAY)
+    await store.toggle_completion(owner, task_id=milk.id, now=T0 + DAY)
 
-    completed = await store.list(owner, TaskQuery(TaskFilter(completed=True)))
+    completed = await store.list(owner, query=TaskQuery(TaskFilter(completed=True)))
     assert [task.title for task in completed] == ["Buy milk", "Buy bread", "Review draft", "Plan trip"]
 
 
@@ -135,9 +135,9 @@ async def test_text_search_matches_non_ascii_text_of_the_same_case(store: Store,
     task = make_task(owner, "Café au lait", "crème brûlée")
     await store.add(task)
 
-    assert await store.list(owner, TaskQuery(TaskFilter(text="café"))) == [task]
-    assert await store.list(owner, TaskQuery(TaskFilter(text="CAFé"))) == [task]
-    assert await store.list(owner, TaskQuery(TaskFilter(text="brûlée"))) == [task]
+    assert await store.list(owner, query=TaskQuery(TaskFilter(text="café"))) == [task]
+    assert await store.list(owner, query=TaskQuery(TaskFilter(text="CAFé"))) == [task]
+    assert await store.list(owner, query=TaskQuery(TaskFilter(text="brûlée"))) == [task]
 
 
 # --- sorts: a generated set full of ties, with and without due dates ----------------------------
@@ -208,7 +208,7 @@ async def test_each_sort_in_each_direction_breaks_ties_by_id(
 ) -> None:
     tasks = await fill_sort_set(store, owner, other)
 
-    listed = await store.list(owner, TaskQuery(sort=sort, descending=descending, limit=MAX_PAGE_SIZE))
+    listed = await store.list(owner, query=TaskQuery(sort=sort, descending=descending, limit=MAX_PAGE_SIZE))
 
     assert listed == expected_order(tasks, sort, descending)
 
@@ -220,7 +220,7 @@ async def test_tasks_without_due_date_come_last_ascending_and_first_descending(
     tasks = await fill_sort_set(store, owner, other)
     undated = sum(task.due_at is None for task in tasks)
 
-    listed = await store.list(owner, TaskQuery(sort=SortKey.DUE, descending=descending))
+    listed = await store.list(owner, query=TaskQuery(sort=SortKey.DUE, descending=descending))
 
     dues = [task.due_at for task in listed]
     if descending:
@@ -239,7 +239,7 @@ async def test_titles_sort_in_code_point_order(store: Store, owner: str, descend
     for title in titles:
         await store.add(make_task(owner, title))
 
-    listed = await store.list(owner, TaskQuery(sort=SortKey.TITLE, descending=descending))
+    listed = await store.list(owner, query=TaskQuery(sort=SortKey.TITLE, descending=descending))
 
     assert [task.title for task in listed] == sorted(titles, reverse=descending)
     assert [task.title for task in listed][:4] == (["ü", "é", "~", "b"] if descending else ["0", "A", "Ab", "B"])
@@ -250,7 +250,7 @@ async def test_priority_sorts_high_above_low(store: Store, owner: str, descendin
     for priority in (LOW, HIGH, NONE, MEDIUM):
         await store.add(make_task(owner, priority.label, priority=priority))
 
-    listed = await store.list(owner, TaskQuery(sort=SortKey.PRIORITY, descending=descending))
+    listed = await store.list(owner, query=TaskQuery(sort=SortKey.PRIORITY, descending=descending))
 
     expected = ["high", "medium", "low", "none"]
     assert [task.title for task in listed] == (expected if descending else expected[::-1])
@@ -262,7 +262,7 @@ async def test_a_limit_gives_the_first_tasks_of_the_order(
 ) -> None:
     tasks = await fill_sort_set(store, owner, other)
 
-    listed = await store.list(owner, TaskQuery(sort=sort, descending=descending, limit=7))
+    listed = await store.list(owner, query=TaskQuery(sort=sort, descending=descending, limit=7))
 
     assert listed == expected_order(tasks, sort, descending)[:7]
 
@@ -279,7 +279,7 @@ async def page_through(store: Store, owner: str, query: TaskQuery) -> list[list[
     pages: list[list[Task]] = []
     after = None
     while True:
-        page = await store.list(owner, TaskQuery(query.filter, query.sort, query.descending, query.limit, after))
+        page = await store.list(owner, query=TaskQuery(query.filter, query.sort, query.descending, query.limit, after))
         pages.append(page)
         assert len(pages) <= SORT_SET_SIZE + 2, "paging does not end"
         if len(page) < query.limit:
@@ -293,7 +293,7 @@ async def test_paging_gives_every_task_once_in_the_order_of_one_big_page(
     store: Store, owner: str, other: str, sort: SortKey, descending: bool, size: int
 ) -> None:
     tasks = await fill_sort_set(store, owner, other)
-    one_page = await store.list(owner, TaskQuery(sort=sort, descending=descending, limit=MAX_PAGE_SIZE))
+    one_page = await store.list(owner, query=TaskQuery(sort=sort, descending=descending, limit=MAX_PAGE_SIZE))
 
     pages = await page_through(store, owner, TaskQuery(sort=sort, descending=descending, limit=size))
 
@@ -342,9 +342,9 @@ async def test_a_page_after_a_deleted_task_continues_where_it_stood(
     order = expected_order(tasks, sort, descending)
     for n in (0, 5, 13, len(order) - 1):
         gone = order[n]
-        assert await store.delete(owner, gone.id) is True
+        assert await store.delete(owner, task_id=gone.id) is True
 
-        page = await store.list(owner, TaskQuery(sort=sort, descending=descending, after=position(gone, sort)))
+        page = await store.list(owner, query=TaskQuery(sort=sort, descending=descending, after=position(gone, sort)))
 
         assert page == order[n + 1 :]
         await store.add(gone)  # put it back for the next position
@@ -357,7 +357,7 @@ async def test_a_page_after_the_last_task_is_empty(
     tasks = await fill_sort_set(store, owner, other)
     last = expected_order(tasks, sort, descending)[-1]
 
-    assert await store.list(owner, TaskQuery(sort=sort, descending=descending, after=position(last, sort))) == []
+    assert await store.list(owner, query=TaskQuery(sort=sort, descending=descending, after=position(last, sort))) == []
 
 
 POSITIONS: dict[str, tuple[SortKey, bool, Callable[[], Position]]] = {
@@ -390,6 +390,8 @@ async def test_a_page_after_any_position_holds_the_tasks_that_sort_after_it(
     order = expected_order([*tasks, marker], sort, descending)
     expected = order[order.index(marker) + 1 :]
 
-    listed = await store.list(owner, TaskQuery(sort=sort, descending=descending, limit=MAX_PAGE_SIZE, after=after))
+    listed = await store.list(
+        owner, query=TaskQuery(sort=sort, descending=descending, limit=MAX_PAGE_SIZE, after=after)
+    )
 
     assert listed == expected

@@ -27,7 +27,7 @@ ROUND_TRIPS = {
 @pytest.mark.parametrize("fields", ROUND_TRIPS.values(), ids=ROUND_TRIPS.keys())
 async def test_add_then_get_round_trips_every_field(store: Store, owner: str, fields: dict[str, Any]) -> None:
     task = await added(store, make_task(owner, **fields, created_at=T0, updated_at=LATER))
-    got = await store.get(owner, task.id)
+    got = await store.get(owner, task_id=task.id)
     assert got == task
     assert (got.created_at.microsecond, got.updated_at.microsecond) == (123456, 123457)
     assert is_utc(got.created_at)
@@ -36,10 +36,10 @@ async def test_add_then_get_round_trips_every_field(store: Store, owner: str, fi
 
 async def test_priority_comes_back_as_a_priority_from_every_operation(store: Store, owner: str) -> None:
     task = await added(store, make_task(owner, priority=Priority.HIGH))
-    replaced = await store.replace(owner, task.id, TaskContent("t", priority=Priority.LOW), LATER)
-    toggled = await store.toggle_completion(owner, task.id, LATER)
+    replaced = await store.replace(owner, task_id=task.id, content=TaskContent("t", priority=Priority.LOW), now=LATER)
+    toggled = await store.toggle_completion(owner, task_id=task.id, now=LATER)
     listed = await store.list(owner)
-    got = await store.get(owner, task.id)
+    got = await store.get(owner, task_id=task.id)
     assert replaced is not None
     assert toggled is not None
     assert got is not None
@@ -51,14 +51,14 @@ async def test_priority_comes_back_as_a_priority_from_every_operation(store: Sto
 async def test_round_trip_keeps_a_128_character_owner(store: Store, owner: str) -> None:
     long_owner = owner.ljust(128, "x")
     task = await added(store, make_task(long_owner))
-    assert await store.get(long_owner, task.id) == task
-    assert await store.get(owner, task.id) is None
+    assert await store.get(long_owner, task_id=task.id) == task
+    assert await store.get(owner, task_id=task.id) is None
 
 
 @pytest.mark.parametrize("microsecond", [0, 1, 999999])
 async def test_round_trip_keeps_microsecond_edges(store: Store, owner: str, microsecond: int) -> None:
     task = await added(store, make_task(owner, created_at=T0.replace(microsecond=microsecond)))
-    got = await store.get(owner, task.id)
+    got = await store.get(owner, task_id=task.id)
     assert got == task
     assert got.created_at.microsecond == microsecond
     assert is_utc(got.created_at)
@@ -85,11 +85,17 @@ async def test_list_returns_utc_timestamps(store: Store, owner: str) -> None:
 
 Operation = Callable[[Store, str, UUID], Awaitable[object]]
 OPERATIONS: dict[str, tuple[Operation, object]] = {
-    "get": (lambda store, user, tid: store.get(user, tid), None),
-    "replace": (lambda store, user, tid: store.replace(user, tid, TaskContent("x", "y", True), LATER), None),
-    "delete": (lambda store, user, tid: store.delete(user, tid), False),
-    "toggle_completion": (lambda store, user, tid: store.toggle_completion(user, tid, LATER), None),
-    "set_completion": (lambda store, user, tid: store.set_completion(user, tid, True, LATER), None),
+    "get": (lambda store, user, tid: store.get(user, task_id=tid), None),
+    "replace": (
+        lambda store, user, tid: store.replace(user, task_id=tid, content=TaskContent("x", "y", True), now=LATER),
+        None,
+    ),
+    "delete": (lambda store, user, tid: store.delete(user, task_id=tid), False),
+    "toggle_completion": (lambda store, user, tid: store.toggle_completion(user, task_id=tid, now=LATER), None),
+    "set_completion": (
+        lambda store, user, tid: store.set_completion(user, task_id=tid, completed=True, now=LATER),
+        None,
+    ),
 }
 
 
@@ -99,7 +105,7 @@ async def test_another_owner_cannot_reach_the_task(
 ) -> None:
     task = await added(store, make_task(owner, "mine", "private"))
     assert await operation(store, other, task.id) is miss
-    assert await store.get(owner, task.id) == task
+    assert await store.get(owner, task_id=task.id) == task
     assert await store.list(other) == []
 
 
@@ -112,48 +118,50 @@ async def test_an_unknown_id_is_a_miss(store: Store, owner: str, operation: Oper
 
 async def test_replace_sets_the_fields_and_updated_at_and_keeps_created_at(store: Store, owner: str) -> None:
     task = await added(store, make_task(owner, "old", "old description", completed=True))
-    replaced = await store.replace(owner, task.id, TaskContent("new", None, False), LATER)
+    replaced = await store.replace(owner, task_id=task.id, content=TaskContent("new", None, False), now=LATER)
     assert replaced == Task(task.id, owner, "new", None, False, T0, LATER, completed_at=None, version=2)
-    assert await store.get(owner, task.id) == replaced
+    assert await store.get(owner, task_id=task.id) == replaced
 
 
 async def test_replace_can_set_every_field(store: Store, owner: str) -> None:
     task = await added(store, make_task(owner))
-    replaced = await store.replace(owner, task.id, TaskContent(HOSTILE, "d" * 1000, True), LATER)
+    replaced = await store.replace(owner, task_id=task.id, content=TaskContent(HOSTILE, "d" * 1000, True), now=LATER)
     assert replaced == Task(task.id, owner, HOSTILE, "d" * 1000, True, T0, LATER, completed_at=LATER, version=2)
-    assert await store.get(owner, task.id) == replaced
+    assert await store.get(owner, task_id=task.id) == replaced
 
 
 async def test_toggle_flips_completion_and_moves_updated_at(store: Store, owner: str) -> None:
     task = await added(store, make_task(owner))
-    first = await store.toggle_completion(owner, task.id, LATER)
+    first = await store.toggle_completion(owner, task_id=task.id, now=LATER)
     assert (first.completed, first.created_at, first.updated_at) == (True, T0, LATER)
     even_later = LATER + timedelta(seconds=1)
-    second = await store.toggle_completion(owner, task.id, even_later)
+    second = await store.toggle_completion(owner, task_id=task.id, now=even_later)
     assert (second.completed, second.updated_at) == (False, even_later)
-    assert await store.get(owner, task.id) == second
+    assert await store.get(owner, task_id=task.id) == second
 
 
 async def test_set_completion_changes_the_value_and_moves_updated_at(store: Store, owner: str) -> None:
     task = await added(store, make_task(owner))
-    done = await store.set_completion(owner, task.id, True, LATER)
+    done = await store.set_completion(owner, task_id=task.id, completed=True, now=LATER)
     assert (done.completed, done.created_at, done.updated_at) == (True, T0, LATER)
-    assert await store.get(owner, task.id) == done
+    assert await store.get(owner, task_id=task.id) == done
 
 
 @pytest.mark.parametrize("completed", [False, True])
 async def test_set_completion_to_the_same_value_keeps_updated_at(store: Store, owner: str, completed: bool) -> None:
     task = await added(store, make_task(owner, completed=completed))
-    assert await store.set_completion(owner, task.id, completed, LATER) == task
-    assert await store.set_completion(owner, task.id, completed, LATER + timedelta(hours=1)) == task
-    assert await store.get(owner, task.id) == task
+    assert await store.set_completion(owner, task_id=task.id, completed=completed, now=LATER) == task
+    assert (
+        await store.set_completion(owner, task_id=task.id, completed=completed, now=LATER + timedelta(hours=1)) == task
+    )
+    assert await store.get(owner, task_id=task.id) == task
 
 
 async def test_delete_removes_only_that_task(store: Store, owner: str) -> None:
     doomed, kept = await added(store, make_task(owner)), await added(store, make_task(owner))
-    assert await store.delete(owner, doomed.id) is True
-    assert await store.get(owner, doomed.id) is None
-    assert await store.delete(owner, doomed.id) is False
+    assert await store.delete(owner, task_id=doomed.id) is True
+    assert await store.get(owner, task_id=doomed.id) is None
+    assert await store.delete(owner, task_id=doomed.id) is False
     assert await store.list(owner) == [kept]
 
 
@@ -166,13 +174,13 @@ async def test_concurrent_toggles_are_never_lost(store: Store, owner: str) -> No
     results: list[bool] = []
 
     async def toggle(n: int) -> None:
-        toggled = await store.toggle_completion(owner, task.id, LATER + timedelta(microseconds=n))
+        toggled = await store.toggle_completion(owner, task_id=task.id, now=LATER + timedelta(microseconds=n))
         results.append(toggled.completed)
 
     async with anyio.create_task_group() as group:
         for n in range(41):
             group.start_soon(toggle, n)
-    assert (await store.get(owner, task.id)).completed is True
+    assert (await store.get(owner, task_id=task.id)).completed is True
     assert (results.count(True), results.count(False)) == (21, 20)
 
 
@@ -208,7 +216,7 @@ async def test_add_then_get_and_list_round_trip_every_field_value(
 ) -> None:
     task = await added(store, make_task(owner, "rich", "described", **fields))
 
-    got = await store.get(owner, task.id)
+    got = await store.get(owner, task_id=task.id)
 
     assert got == task
     assert await store.list(owner) == [task]
@@ -224,25 +232,25 @@ async def test_replace_sets_priority_due_and_tags_and_bumps_the_version(store: S
     task = await added(store, make_task(owner, version=3))
     content = TaskContent("new", "d", False, Priority.HIGH, DUE, ("b", "a"))
 
-    replaced = await store.replace(owner, task.id, content, LATER)
+    replaced = await store.replace(owner, task_id=task.id, content=content, now=LATER)
 
     assert replaced == Task(task.id, owner, "new", "d", False, T0, LATER, Priority.HIGH, DUE, ["b", "a"], None, 4)
-    assert await store.get(owner, task.id) == replaced
+    assert await store.get(owner, task_id=task.id) == replaced
 
 
 async def test_replace_clears_due_tags_and_priority(store: Store, owner: str) -> None:
     task = await added(store, make_task(owner, priority=Priority.HIGH, due_at=DUE, tags=["x"]))
 
-    replaced = await store.replace(owner, task.id, TaskContent("t"), LATER)
+    replaced = await store.replace(owner, task_id=task.id, content=TaskContent("t"), now=LATER)
 
     assert (replaced.priority, replaced.due_at, replaced.tags, replaced.version) == (Priority.NONE, None, [], 2)
-    assert await store.get(owner, task.id) == replaced
+    assert await store.get(owner, task_id=task.id) == replaced
 
 
 async def test_replace_with_the_same_content_still_bumps_version_and_updated_at(store: Store, owner: str) -> None:
     task = await added(store, make_task(owner, "same", "same", priority=Priority.LOW, tags=["a"]))
 
-    replaced = await store.replace(owner, task.id, task.content, LATER)
+    replaced = await store.replace(owner, task_id=task.id, content=task.content, now=LATER)
 
     assert replaced.content == task.content
     assert (replaced.updated_at, replaced.version) == (LATER, 2)
@@ -265,10 +273,10 @@ async def test_replace_keeps_sets_or_clears_completed_at(
 ) -> None:
     task = await added(store, make_task(owner, completed=before, completed_at=completed_at, updated_at=T0))
 
-    replaced = await store.replace(owner, task.id, TaskContent("t", completed=after), LATER)
+    replaced = await store.replace(owner, task_id=task.id, content=TaskContent("t", completed=after), now=LATER)
 
     assert (replaced.completed, replaced.completed_at, replaced.updated_at) == (after, expected, LATER)
-    assert (await store.get(owner, task.id)).completed_at == expected
+    assert (await store.get(owner, task_id=task.id)).completed_at == expected
 
 
 async def test_toggle_sets_completed_at_then_clears_it_and_bumps_the_version_each_time(
@@ -276,8 +284,8 @@ async def test_toggle_sets_completed_at_then_clears_it_and_bumps_the_version_eac
 ) -> None:
     task = await added(store, make_task(owner, priority=Priority.MEDIUM, due_at=DUE, tags=["k"]))
 
-    done = await store.toggle_completion(owner, task.id, LATER)
-    reopened = await store.toggle_completion(owner, task.id, EVEN_LATER)
+    done = await store.toggle_completion(owner, task_id=task.id, now=LATER)
+    reopened = await store.toggle_completion(owner, task_id=task.id, now=EVEN_LATER)
 
     assert (done.completed, done.completed_at, done.updated_at, done.version) == (True, LATER, LATER, 2)
     assert (reopened.completed, reopened.completed_at, reopened.updated_at, reopened.version) == (
@@ -287,14 +295,14 @@ async def test_toggle_sets_completed_at_then_clears_it_and_bumps_the_version_eac
         3,
     )
     assert (reopened.priority, reopened.due_at, reopened.tags) == (Priority.MEDIUM, DUE, ["k"])
-    assert await store.get(owner, task.id) == reopened
+    assert await store.get(owner, task_id=task.id) == reopened
 
 
 async def test_set_completion_sets_then_clears_completed_at_and_bumps_the_version(store: Store, owner: str) -> None:
     task = await added(store, make_task(owner, version=5))
 
-    done = await store.set_completion(owner, task.id, True, LATER)
-    reopened = await store.set_completion(owner, task.id, False, EVEN_LATER)
+    done = await store.set_completion(owner, task_id=task.id, completed=True, now=LATER)
+    reopened = await store.set_completion(owner, task_id=task.id, completed=False, now=EVEN_LATER)
 
     assert (done.completed, done.completed_at, done.version) == (True, LATER, 6)
     assert (reopened.completed, reopened.completed_at, reopened.updated_at, reopened.version) == (
@@ -314,24 +322,29 @@ async def test_a_no_op_set_completion_keeps_version_completed_at_and_updated_at(
         make_task(owner, completed=completed, completed_at=T0 if completed else None, updated_at=LATER, version=4),
     )
 
-    assert await store.set_completion(owner, task.id, completed, EVEN_LATER) == task
-    assert await store.set_completion(owner, task.id, completed, EVEN_LATER, expected_version=4) == task
-    assert await store.get(owner, task.id) == task
+    assert await store.set_completion(owner, task_id=task.id, completed=completed, now=EVEN_LATER) == task
+    assert (
+        await store.set_completion(owner, task_id=task.id, completed=completed, now=EVEN_LATER, expected_version=4)
+        == task
+    )
+    assert await store.get(owner, task_id=task.id) == task
 
 
 async def test_every_changing_write_adds_one_to_the_version(store: Store, owner: str) -> None:
     task = await added(store, make_task(owner))
     moments = iter(LATER + timedelta(seconds=n) for n in range(10))
     writes: list[Callable[[], Awaitable[Task | None]]] = [
-        lambda: store.replace(owner, task.id, TaskContent("a"), next(moments)),
-        lambda: store.toggle_completion(owner, task.id, next(moments)),
-        lambda: store.set_completion(owner, task.id, True, next(moments)),  # no change: no new version
-        lambda: store.set_completion(owner, task.id, False, next(moments)),
-        lambda: store.replace(owner, task.id, TaskContent("a", completed=True), next(moments)),
-        lambda: store.toggle_completion(owner, task.id, next(moments)),
+        lambda: store.replace(owner, task_id=task.id, content=TaskContent("a"), now=next(moments)),
+        lambda: store.toggle_completion(owner, task_id=task.id, now=next(moments)),
+        lambda: store.set_completion(
+            owner, task_id=task.id, completed=True, now=next(moments)
+        ),  # no change: no new version
+        lambda: store.set_completion(owner, task_id=task.id, completed=False, now=next(moments)),
+        lambda: store.replace(owner, task_id=task.id, content=TaskContent("a", completed=True), now=next(moments)),
+        lambda: store.toggle_completion(owner, task_id=task.id, now=next(moments)),
     ]
 
     versions = [(await write()).version for write in writes]
 
     assert versions == [2, 3, 3, 4, 5, 6]
-    assert (await store.get(owner, task.id)).version == 6
+    assert (await store.get(owner, task_id=task.id)).version == 6

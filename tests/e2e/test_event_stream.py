@@ -143,7 +143,7 @@ async def a_retention_pass_two_days_on(url: str, user: str) -> int:
     with a day kept (TODO_EVENT_RETENTION_DAYS=1)."""
     store = await open_store(url)
     try:
-        return await store.prune_events(user, utc_now() + timedelta(days=2 - 1), 10_000)
+        return await store.prune_events(user, recorded_before=utc_now() + timedelta(days=2 - 1), limit=10_000)
     finally:
         await store.close()
 

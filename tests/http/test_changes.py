@@ -3,6 +3,7 @@ the `next` token rules; 410 when the changes after a token are no longer all kep
 follows the feed while 32 writers work ends with exactly the tasks the list shows."""
 
 import dataclasses
+import functools
 import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -109,7 +110,9 @@ def test_after_retention_a_reader_behind_gets_410_and_starts_again(
     client.delete(tasks_url(user, gone["id"]))
     up_to_date = changes(client, user)["next"]
 
-    removed = client.blocking_portal.call(store.prune_events, user, utc_now() + timedelta(seconds=1), 1000)
+    removed = client.blocking_portal.call(
+        functools.partial(store.prune_events, user, recorded_before=utc_now() + timedelta(seconds=1), limit=1000)
+    )
 
     assert removed == 3
     problem = assert_problem(client.get(changes_url(user, f"after={behind}")), 410)
@@ -122,7 +125,9 @@ def test_after_retention_a_reader_behind_gets_410_and_starts_again(
 
 def a_retention_pass_two_days_on(client: TestClient, store: TaskEventLog, user: str) -> int:
     """What retention does to the owner's feed once the clock has moved two days on, with a day kept."""
-    return client.blocking_portal.call(store.prune_events, user, utc_now() + timedelta(days=2 - 1), 1000)
+    return client.blocking_portal.call(
+        functools.partial(store.prune_events, user, recorded_before=utc_now() + timedelta(days=2 - 1), limit=1000)
+    )
 
 
 def follow(client: TestClient, user: str, limit: int) -> tuple[list[dict[str, Any]], str]:

@@ -363,9 +363,9 @@ async def test_a_locale_collated_database_sorts_and_searches_like_the_memory_sto
         queries = [TaskQuery(sort=SortKey.TITLE), TaskQuery(sort=SortKey.TITLE, descending=True)]
         queries += [TaskQuery(TaskFilter(text=text)) for text in ("crème", "CRÈME", "été", "ÉTÉ", "strasse", "B")]
         for query in queries:
-            expected = [task.title for task in await memory.list("owner", query)]
-            assert [task.title for task in await postgres.list("owner", query)] == expected, query
-        sorted_titles = [task.title for task in await postgres.list("owner", queries[0])]
+            expected = [task.title for task in await memory.list("owner", query=query)]
+            assert [task.title for task in await postgres.list("owner", query=query)] == expected, query
+        sorted_titles = [task.title for task in await postgres.list("owner", query=queries[0])]
         assert sorted_titles == ["A", "B", "Z", "_x", "a", "b", "é"]
     finally:
         await postgres.close()

@@ -32,7 +32,7 @@ class RecordingStore(InMemoryTaskStore):
         self.added: list[Task] = []
         self.keys: list[tuple[str | None, str]] = []
 
-    async def add(self, task: Task, idempotency_key: str | None = None, fingerprint: str = "") -> Task:
+    async def add(self, task: Task, *, idempotency_key: str | None = None, fingerprint: str = "") -> Task:
         self.added.append(task)
         self.keys.append((idempotency_key, fingerprint))
-        return await super().add(task, idempotency_key, fingerprint)
+        return await super().add(task, idempotency_key=idempotency_key, fingerprint=fingerprint)

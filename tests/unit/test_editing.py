@@ -13,37 +13,39 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_replace_overwrites_fields_and_moves_updated_at(service: TaskService, clock: Clock) -> None:
-    task = await service.create(OWNER, TaskDraft("old", "old description", completed=True))
+    task = await service.create(OWNER, draft=TaskDraft("old", "old description", completed=True))
     later = clock.advance()
-    replaced = await service.replace(OWNER, str(task.id), TaskDraft(" new "))
+    replaced = await service.replace(OWNER, task_id=str(task.id), draft=TaskDraft(" new "))
     assert (replaced.title, replaced.description, replaced.completed) == ("new", None, False)
     assert (replaced.created_at, replaced.updated_at) == (START, later)
-    assert await service.get(OWNER, str(task.id)) == replaced
+    assert await service.get(OWNER, task_id=str(task.id)) == replaced
 
 
 async def test_replace_sets_every_given_field(service: TaskService) -> None:
-    task = await service.create(OWNER, TaskDraft("old"))
-    replaced = await service.replace(OWNER, str(task.id), TaskDraft("new", "described", True))
+    task = await service.create(OWNER, draft=TaskDraft("old"))
+    replaced = await service.replace(OWNER, task_id=str(task.id), draft=TaskDraft("new", "described", True))
     assert (replaced.title, replaced.description, replaced.completed) == ("new", "described", True)
 
 
 async def test_invalid_replace_changes_nothing(service: TaskService, clock: Clock) -> None:
-    task = await service.create(OWNER, TaskDraft("t", "d"))
+    task = await service.create(OWNER, draft=TaskDraft("t", "d"))
     clock.advance()
     with pytest.raises(InvalidInput) as error:
-        await service.replace(OWNER, str(task.id), TaskDraft("", "d" * 1001))
+        await service.replace(OWNER, task_id=str(task.id), draft=TaskDraft("", "d" * 1001))
     assert {e.field for e in error.value.errors} == {"title", "description"}
-    assert await service.get(OWNER, str(task.id)) == task
+    assert await service.get(OWNER, task_id=str(task.id)) == task
 
 
 # --- update: JSON Merge Patch ---------------------------------------------------------------
 
 
 async def test_update_changes_only_the_named_fields(service: TaskService, clock: Clock) -> None:
-    task = await service.create(OWNER, TaskDraft("t", "notes", False, "medium", DUE, ["a"]))
+    task = await service.create(OWNER, draft=TaskDraft("t", "notes", False, "medium", DUE, ["a"]))
     later = clock.advance()
 
-    updated = await service.update(OWNER, str(task.id), {"title": " new ", "tags": None, "completed": True})
+    updated = await service.update(
+        OWNER, task_id=str(task.id), changes={"title": " new ", "tags": None, "completed": True}
+    )
 
     assert (updated.title, updated.description, updated.priority, updated.due_at, updated.tags) == (
         "new",
@@ -53,14 +55,14 @@ async def test_update_changes_only_the_named_fields(service: TaskService, clock:
         [],
     )
     assert (updated.completed, updated.completed_at, updated.updated_at, updated.version) == (True, later, later, 2)
-    assert await service.get(OWNER, str(task.id)) == updated
+    assert await service.get(OWNER, task_id=str(task.id)) == updated
 
 
 async def test_update_with_nulls_clears_what_may_be_cleared(service: TaskService) -> None:
-    task = await service.create(OWNER, TaskDraft("t", "notes", False, "medium", DUE, ["a"]))
+    task = await service.create(OWNER, draft=TaskDraft("t", "notes", False, "medium", DUE, ["a"]))
 
     updated = await service.update(
-        OWNER, str(task.id), {"description": None, "priority": None, "due_at": None, "tags": None}
+        OWNER, task_id=str(task.id), changes={"description": None, "priority": None, "due_at": None, "tags": None}
     )
 
     assert updated.content == TaskContent("t")
@@ -68,10 +70,10 @@ async def test_update_with_nulls_clears_what_may_be_cleared(service: TaskService
 
 @pytest.mark.parametrize("field", ["title", "completed"])
 async def test_update_refuses_to_null_a_required_field_and_writes_nothing(service: TaskService, field: str) -> None:
-    task = await service.create(OWNER, TaskDraft("t"))
+    task = await service.create(OWNER, draft=TaskDraft("t"))
 
     with pytest.raises(InvalidInput) as error:
-        await service.update(OWNER, str(task.id), {field: None})
+        await service.update(OWNER, task_id=str(task.id), changes={field: None})
 
     assert {e.field for e in error.value.errors} == {field}
-    assert await service.get(OWNER, str(task.id)) == task
+    assert await service.get(OWNER, task_id=str(task.id)) == task

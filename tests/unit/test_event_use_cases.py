@@ -49,16 +49,16 @@ def events(log: InMemoryTaskStore, later: Later) -> TaskEvents:
 
 
 async def a_task(tasks: TaskService, owner: str = OWNER, title: str = "Buy milk") -> Task:
-    return await tasks.create(owner, TaskDraft(title))
+    return await tasks.create(owner, draft=TaskDraft(title))
 
 
 async def test_history_is_the_tasks_events_oldest_first(tasks: TaskService, events: TaskEvents) -> None:
     task = await a_task(tasks)
     await a_task(tasks, title="another")
-    renamed = await tasks.replace(OWNER, str(task.id), TaskDraft("Buy oat milk"))
-    done = await tasks.toggle_completion(OWNER, str(task.id))
+    renamed = await tasks.replace(OWNER, task_id=str(task.id), draft=TaskDraft("Buy oat milk"))
+    done = await tasks.toggle_completion(OWNER, task_id=str(task.id))
 
-    page = await events.history(OWNER, str(task.id))
+    page = await events.history(OWNER, task_id=str(task.id))
 
     assert [(e.position, e.kind, e.task) for e in page.events] == [
         (1, ChangeKind.CREATED, task),
@@ -71,11 +71,11 @@ async def test_history_is_the_tasks_events_oldest_first(tasks: TaskService, even
 async def test_history_comes_a_page_at_a_time(tasks: TaskService, events: TaskEvents) -> None:
     task = await a_task(tasks)
     for _ in range(4):
-        await tasks.toggle_completion(OWNER, str(task.id))
+        await tasks.toggle_completion(OWNER, task_id=str(task.id))
 
-    first = await events.history(OWNER, str(task.id), limit=2)
-    second = await events.history(OWNER, str(task.id), cursor=str(first.next), limit=2)
-    last = await events.history(OWNER, str(task.id), cursor=str(second.next), limit=2)
+    first = await events.history(OWNER, task_id=str(task.id), limit=2)
+    second = await events.history(OWNER, task_id=str(task.id), cursor=str(first.next), limit=2)
+    last = await events.history(OWNER, task_id=str(task.id), cursor=str(second.next), limit=2)
 
     assert [[e.position for e in page.events] for page in (first, second, last)] == [[1, 2], [3, 4], [5]]
     assert (first.next, second.next, last.next) == (2, 4, None)
@@ -83,16 +83,16 @@ async def test_history_comes_a_page_at_a_time(tasks: TaskService, events: TaskEv
 
 async def test_a_page_exactly_as_long_as_the_limit_is_the_last(tasks: TaskService, events: TaskEvents) -> None:
     task = await a_task(tasks)
-    await tasks.toggle_completion(OWNER, str(task.id))
+    await tasks.toggle_completion(OWNER, task_id=str(task.id))
 
-    assert (await events.history(OWNER, str(task.id), limit=2)).next is None
+    assert (await events.history(OWNER, task_id=str(task.id), limit=2)).next is None
 
 
 async def test_a_deleted_tasks_history_is_still_read(tasks: TaskService, events: TaskEvents) -> None:
     task = await a_task(tasks)
-    await tasks.delete(OWNER, str(task.id))
+    await tasks.delete(OWNER, task_id=str(task.id))
 
-    page = await events.history(OWNER, str(task.id))
+    page = await events.history(OWNER, task_id=str(task.id))
 
     assert [(e.kind, e.task, e.version) for e in page.events] == [
         (ChangeKind.CREATED, task, 1),
@@ -114,21 +114,21 @@ async def test_history_of_no_such_task_is_not_found(tasks: TaskService, events: 
     await a_task(tasks)
 
     with pytest.raises(TaskNotFound):
-        await events.history(OWNER, task_id)
+        await events.history(OWNER, task_id=task_id)
 
 
 async def test_history_of_another_owners_task_is_not_found(tasks: TaskService, events: TaskEvents) -> None:
     task = await a_task(tasks, OTHER)
 
     with pytest.raises(TaskNotFound):
-        await events.history(OWNER, str(task.id))
+        await events.history(OWNER, task_id=str(task.id))
 
 
 async def test_changes_are_the_owners_events_in_commit_order(tasks: TaskService, events: TaskEvents) -> None:
     first = await a_task(tasks)
     await a_task(tasks, OTHER)
     second = await a_task(tasks, title="second")
-    await tasks.delete(OWNER, str(first.id))
+    await tasks.delete(OWNER, task_id=str(first.id))
 
     changes = await events.changes(OWNER)
 
@@ -166,7 +166,7 @@ async def test_a_limit_out_of_range_is_invalid(tasks: TaskService, events: TaskE
     task = await a_task(tasks)
 
     with pytest.raises(InvalidInput) as history:
-        await events.history(OWNER, str(task.id), limit=limit)
+        await events.history(OWNER, task_id=str(task.id), limit=limit)
     with pytest.raises(InvalidInput) as changes:
         await events.changes(OWNER, limit=limit)
 
@@ -176,9 +176,9 @@ async def test_a_limit_out_of_range_is_invalid(tasks: TaskService, events: TaskE
 @pytest.mark.parametrize("limit", [1, 500])
 async def test_limits_at_the_bounds_are_taken(tasks: TaskService, events: TaskEvents, limit: int) -> None:
     task = await a_task(tasks)
-    await tasks.toggle_completion(OWNER, str(task.id))
+    await tasks.toggle_completion(OWNER, task_id=str(task.id))
 
-    assert len((await events.history(OWNER, str(task.id), limit=limit)).events) == min(limit, 2)
+    assert len((await events.history(OWNER, task_id=str(task.id), limit=limit)).events) == min(limit, 2)
     assert len((await events.changes(OWNER, limit=limit)).events) == min(limit, 2)
 
 
@@ -187,7 +187,7 @@ async def test_a_position_not_handed_out_is_invalid(tasks: TaskService, events: 
     task = await a_task(tasks)
 
     with pytest.raises(InvalidInput) as history:
-        await events.history(OWNER, str(task.id), cursor=position)
+        await events.history(OWNER, task_id=str(task.id), cursor=position)
     with pytest.raises(InvalidInput) as changes:
         await events.changes(OWNER, after=position)
 
@@ -208,8 +208,8 @@ async def test_after_pruning_a_reader_behind_must_start_again(
     kept = await a_task(tasks, title="kept")
     gone = await a_task(tasks, title="gone")
     reader = await events.changes(OWNER)
-    await tasks.replace(OWNER, str(kept.id), TaskDraft("renamed"))
-    await tasks.delete(OWNER, str(gone.id))
+    await tasks.replace(OWNER, task_id=str(kept.id), draft=TaskDraft("renamed"))
+    await tasks.delete(OWNER, task_id=str(gone.id))
     before_pruning = await events.changes(OWNER)
 
     assert await events.prune() == 3
@@ -218,7 +218,7 @@ async def test_after_pruning_a_reader_behind_must_start_again(
         await events.changes(OWNER, after=str(reader.next))
     again = await events.changes(OWNER)
     assert [(e.kind, e.task_id) for e in again.events] == [(ChangeKind.UPDATED, kept.id)]
-    assert again.events[0].task == await tasks.get(OWNER, str(kept.id))
+    assert again.events[0].task == await tasks.get(OWNER, task_id=str(kept.id))
     assert (await events.changes(OWNER, after=str(before_pruning.next))).events == []
 
 
@@ -226,7 +226,7 @@ async def test_pruning_keeps_what_is_younger_than_the_retention(
     tasks: TaskService, log: InMemoryTaskStore, later: Later
 ) -> None:
     task = await a_task(tasks)
-    await tasks.delete(OWNER, str(task.id))
+    await tasks.delete(OWNER, task_id=str(task.id))
     events = TaskEvents(log, later, retention=timedelta(days=10_000))
 
     assert await events.prune() == 0
@@ -238,9 +238,9 @@ async def test_history_after_pruning_starts_at_what_is_kept(
 ) -> None:
     task = await a_task(tasks)
     for _ in range(3):
-        await tasks.toggle_completion(OWNER, str(task.id))
+        await tasks.toggle_completion(OWNER, task_id=str(task.id))
 
     await events.prune()
 
-    page = await events.history(OWNER, str(task.id))
-    assert [(e.position, e.task) for e in page.events] == [(4, await tasks.get(OWNER, str(task.id)))]
+    page = await events.history(OWNER, task_id=str(task.id))
+    assert [(e.position, e.task) for e in page.events] == [(4, await tasks.get(OWNER, task_id=str(task.id)))]

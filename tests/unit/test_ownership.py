@@ -14,17 +14,17 @@ pytestmark = pytest.mark.anyio
 
 def every_operation(service: TaskService, user_id: str, task_id: str) -> list[Callable[[], Awaitable[object]]]:
     return [
-        lambda: service.get(user_id, task_id),
-        lambda: service.replace(user_id, task_id, TaskDraft("replaced", "replaced", True)),
-        lambda: service.update(user_id, task_id, {"title": "updated", "tags": None}),
-        lambda: service.delete(user_id, task_id),
-        lambda: service.toggle_completion(user_id, task_id),
-        lambda: service.set_completion(user_id, task_id, True),
+        lambda: service.get(user_id, task_id=task_id),
+        lambda: service.replace(user_id, task_id=task_id, draft=TaskDraft("replaced", "replaced", True)),
+        lambda: service.update(user_id, task_id=task_id, changes={"title": "updated", "tags": None}),
+        lambda: service.delete(user_id, task_id=task_id),
+        lambda: service.toggle_completion(user_id, task_id=task_id),
+        lambda: service.set_completion(user_id, task_id=task_id, completed=True),
     ]
 
 
 async def test_another_users_task_cannot_be_touched(service: TaskService, store: RecordingStore, clock: Clock) -> None:
-    task = await service.create(OWNER, TaskDraft("mine", "private"))
+    task = await service.create(OWNER, draft=TaskDraft("mine", "private"))
     clock.advance()
     tid = str(task.id)
     for operation in every_operation(service, OTHER, tid):
@@ -36,7 +36,7 @@ async def test_another_users_task_cannot_be_touched(service: TaskService, store:
 
 @pytest.mark.parametrize("raw_id", ["abc", "", "00000000-0000-0000-0000-000000000000", "-1"])
 async def test_unknown_or_malformed_ids_raise_not_found(service: TaskService, raw_id: str) -> None:
-    task = await service.create(OWNER, TaskDraft("t"))
+    task = await service.create(OWNER, draft=TaskDraft("t"))
     for operation in every_operation(service, OWNER, raw_id):
         with pytest.raises(TaskNotFound):
             await operation()

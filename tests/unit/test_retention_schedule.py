@@ -17,14 +17,14 @@ pytestmark = pytest.mark.anyio
 async def test_passes_remove_expired_events_in_the_background() -> None:
     store = InMemoryTaskStore()
     tasks = TaskService(store)
-    task = await tasks.create("ann", TaskDraft("t"))
-    await tasks.toggle_completion("ann", str(task.id))
+    task = await tasks.create("ann", draft=TaskDraft("t"))
+    await tasks.toggle_completion("ann", task_id=str(task.id))
     events = TaskEvents(store, clock=lambda: utc_now() + timedelta(days=31))
     schedule = RetentionSchedule(events, interval=0.01)
     await schedule.start()
     await asyncio.sleep(0.1)
     await schedule.stop()
-    assert [e.version for e in (await store.changes("ann", 0, 10)).events] == [2]
+    assert [e.version for e in (await store.changes("ann", after=0, limit=10)).events] == [2]
 
 
 async def test_a_failing_pass_is_logged_and_the_next_one_runs(caplog: pytest.LogCaptureFixture) -> None:

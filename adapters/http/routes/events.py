@@ -96,7 +96,7 @@ class TaskEventsController(Controller):
         ] = None,
     ) -> JSONAnswer[list[CloudEvent]]:
         page = await self.events.history(
-            user_id, task_id, cursor=_checked("cursor", cursor, parse_position), limit=limit
+            user_id, task_id=task_id, cursor=_checked("cursor", cursor, parse_position), limit=limit
         )
         headers = {}
         if page.next is not None:

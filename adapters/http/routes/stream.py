@@ -99,7 +99,7 @@ class EventStreamController(Controller):
         ] = None,
     ) -> ServerSentEvent | Response[Problem]:
         try:
-            subscription = await self.streams.subscribe(user_id, _token(after, last_event_id))
+            subscription = await self.streams.subscribe(user_id, after=_token(after, last_event_id))
         except TooManyStreams:
             detail = "This worker serves as many event streams as it may; try again shortly."
             return problem(503, detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})

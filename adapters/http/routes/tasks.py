@@ -161,7 +161,7 @@ class TaskController(Controller):
                 )
             except InvalidCursor as error:
                 raise ValidationException(str(error), extra=[{"key": "cursor", "message": str(error)}]) from None
-        page = await self.tasks.list(user_id, query)
+        page = await self.tasks.list(user_id, query=query)
         headers = {}
         if page.next is not None:
             others = [(name, value) for name, value in request.query_params.multi_items() if name != "cursor"]
@@ -183,7 +183,7 @@ class TaskController(Controller):
             ),
         ] = None,
     ) -> JSONAnswer[TaskOutput]:
-        task = await self.tasks.create(user_id, data.draft(), idempotency_key=idempotency_key)
+        task = await self.tasks.create(user_id, draft=data.draft(), idempotency_key=idempotency_key)
         return _answer(task, HTTP_201_CREATED, Location=f"/api/{quote(user_id, safe='')}/tasks/{task.id}")
 
     @get("/{task_id:str}", responses=GET_ANSWERS, summary="Read one task")
@@ -196,7 +196,7 @@ class TaskController(Controller):
             HeaderParameter(name="If-None-Match", description="304 if the task still has this ETag", required=False),
         ] = None,
     ) -> JSONAnswer[TaskOutput]:
-        task = await self.tasks.get(user_id, task_id)
+        task = await self.tasks.get(user_id, task_id=task_id)
         if not_modified(task, if_none_match):
             return JSONAnswer(None, status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": etag(task)})  # type: ignore[arg-type]
         return _answer(task)
@@ -215,7 +215,9 @@ class TaskController(Controller):
         data: JSONBody[TaskInput],
         if_match: IfMatch = None,
     ) -> JSONAnswer[TaskOutput]:
-        task = await self.tasks.replace(user_id, task_id, data.draft(), expected_versions=versions_allowed(if_match))
+        task = await self.tasks.replace(
+            user_id, task_id=task_id, draft=data.draft(), expected_versions=versions_allowed(if_match)
+        )
         return _answer(task)
 
     @patch(
@@ -233,7 +235,9 @@ class TaskController(Controller):
         if_match: IfMatch = None,
     ) -> JSONAnswer[TaskOutput]:
         allowed = versions_allowed(if_match)
-        return _answer(await self.tasks.update(user_id, task_id, data.changes(), expected_versions=allowed))
+        return _answer(
+            await self.tasks.update(user_id, task_id=task_id, changes=data.changes(), expected_versions=allowed)
+        )
 
     @delete(
         "/{task_id:str}",
@@ -247,7 +251,7 @@ class TaskController(Controller):
         task_id: FromPath[str],
         if_match: IfMatch = None,
     ) -> None:
-        await self.tasks.delete(user_id, task_id, expected_versions=versions_allowed(if_match))
+        await self.tasks.delete(user_id, task_id=task_id, expected_versions=versions_allowed(if_match))
 
     @patch(
         "/{task_id:str}/complete",
@@ -265,5 +269,9 @@ class TaskController(Controller):
     ) -> JSONAnswer[TaskOutput]:
         allowed = versions_allowed(if_match)
         if data is None:
-            return _answer(await self.tasks.toggle_completion(user_id, task_id, expected_versions=allowed))
-        return _answer(await self.tasks.set_completion(user_id, task_id, data.completed, expected_versions=allowed))
+            return _answer(await self.tasks.toggle_completion(user_id, task_id=task_id, expected_versions=allowed))
+        return _answer(
+            await self.tasks.set_completion(
+                user_id, task_id=task_id, completed=data.completed, expected_versions=allowed
+            )
+        )
