@@ -117,9 +117,8 @@ class EventStreams:
             # Registered first, then caught up: what the poller reads from now on is delivered too,
             # and what it read before is in the log for this read (repeats are dropped by position).
             self._streams.setdefault(owner, set()).add(subscription)
-            read = await read_feed(
-                self._log, owner, after=after, limit=BATCH
-            )  # ChangesExpired: before the stream starts
+            # ChangesExpired here comes before the stream starts: the client gets a 410.
+            read = await read_feed(self._log, owner, after=after, limit=BATCH)
             subscription.deliver(read.entries, complete=len(read.entries) < BATCH)
         except BaseException:
             self.unsubscribe(subscription)

@@ -62,12 +62,16 @@ _MAX_DIGITS = len(str(MAX_POSITION))
 _TOKEN = re.compile(r"(0|[1-9][0-9]*)(?:~([1-9][0-9]*))?")
 
 
+def _not_handed_out(name: str) -> InvalidInput:
+    return InvalidInput([FieldError(name, "is not a position this service handed out")])
+
+
 def parse_position(raw: str, name: str) -> int:
     """A position a client was handed (a history cursor): a whole number in its one spelling, 0 for
     the beginning. The length is bounded before the digits are converted."""
     token = FeedToken.parse(raw, name)
     if token.under is not None:
-        raise InvalidInput([FieldError(name, "is not a position this service handed out")])
+        raise _not_handed_out(name)
     return token.position
 
 
@@ -93,11 +97,11 @@ class FeedToken:
         """A token as `str` spells it; anything else (another spelling of a number too) is refused."""
         found = _TOKEN.fullmatch(raw) if len(raw) <= 2 * _MAX_DIGITS + 1 else None
         if found is None or len(found[1]) > _MAX_DIGITS or int(found[1]) > MAX_POSITION:
-            raise InvalidInput([FieldError(name, "is not a position this service handed out")])
+            raise _not_handed_out(name)
         position = int(found[1])
         under = None if found[2] is None else int(found[2])
         if under is not None and not position < under <= MAX_POSITION:
-            raise InvalidInput([FieldError(name, "is not a position this service handed out")])
+            raise _not_handed_out(name)
         return cls(position, under)
 
 

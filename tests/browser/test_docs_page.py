@@ -93,7 +93,7 @@ def test_docs_list_every_operation_and_try_one_out(server: Server, page: Page, t
     assert status.inner_text().strip() == "200"
     assert "Buy milk" in listing.locator(".live-responses-table .response .response-col_description").inner_text()
 
-    screenshot = tmp_path / "docs.png"  # the README's picture (docs/swagger-ui.png) is this one
+    screenshot = tmp_path / "docs.png"  # the getting-started page's picture (docs/swagger-ui.png) is this one
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=screenshot)
     assert screenshot.stat().st_size > 10_000

@@ -84,7 +84,7 @@ CONFIG = schemathesis.Config.from_dict(
         },
         "checks": {name: {"enabled": True} for name in CHECKS}
         | {name: {"enabled": False} for name in (*STATEFUL_CHECKS, *OFF)},
-        # A deleted task's history stays readable by design (README, "Every change is an event"):
+        # A deleted task's history stays readable by design (docs/api.md, "Every change is an event"):
         # reading it after the DELETE is not a use after free.
         "operations": [
             {
@@ -117,7 +117,7 @@ def problem_details(ctx: CheckContext, response: Response, case: Case) -> bool |
 
 
 def task_answer_headers(ctx: CheckContext, response: Response, case: Case) -> bool | None:
-    """What the README promises but the document does not declare (so the built-in header check cannot
+    """What the API guide (docs/api.md) promises but the document does not declare (so the built-in header check cannot
     see it): a strong `ETag` on every single-task answer (a task's history is not one) and on 304, and on 201 a `Location` naming the
     created task under its percent-encoded owner."""
     path = case.operation.path

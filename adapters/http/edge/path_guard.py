@@ -5,7 +5,7 @@
   path as the client sent it (`raw_path`). (A task id that is not UTF-8 names no task: 404.)
 - A user id holding `%2F`: the server decodes it before routing, and the router then folds the
   empty segment it leaves (`/api/a%2F/tasks` would reach the tasks of `a`). No route has such an
-  owner: 404, as the README promises.
+  owner: 404, as the API guide (docs/api.md) promises.
 
 The user ids `.` and `..` (which every URL resolver removes from a path) are refused by the domain's
 rule for a user id (`parse_user_id`), as every other rule of a user id is, whichever adapter it came

@@ -1,6 +1,6 @@
 """The live stream of an owner's events, as Server-Sent Events.
 
-Each message: `id:` the position after that event (what `Last-Event-ID` resumes from), `event:` the
+Each message: `id:` the token after that event (what `Last-Event-ID` resumes from), `event:` the
 CloudEvents type, `data:` the CloudEvent. A comment line goes out after `heartbeat` seconds of
 silence, so that proxies keep an idle stream open. When the service stops, every stream ends
 cleanly; clients reconnect (to any instance) with `Last-Event-ID` and lose and repeat nothing.
