@@ -18,7 +18,7 @@ from entrypoints.agents import serve_tools_over_stdio
 from entrypoints.container import Container
 from entrypoints.server import serve
 from entrypoints.settings import ConfigurationError, Kind, Settings
-from entrypoints.startup import DatabaseUnreachable, FileUnusable, migrate, wait_for_database
+from entrypoints.startup import DatabaseRefused, DatabaseUnreachable, FileUnusable, migrate, wait_for_database
 
 log = logging.getLogger("todo")
 
@@ -96,6 +96,9 @@ def main(argv: list[str] | None = None) -> None:
     except DatabaseUnreachable as error:
         log.error("%s; giving up", error)
         sys.exit(EXIT_DATABASE_UNREACHABLE)
+    except DatabaseRefused as error:
+        print(f"todo: {error}", file=sys.stderr)  # one line, no traceback: waiting would not help
+        sys.exit(EXIT_BAD_CONFIGURATION)
     except FileUnusable as error:
         print(f"todo: {error}", file=sys.stderr)  # one line, no traceback
         sys.exit(EXIT_FILE_UNUSABLE)

@@ -84,8 +84,11 @@ ORIGINS = Kind("comma-separated origins like https://app.example.com or https://
 
 
 def _database_url(text: str) -> str:
-    scheme, separator, _ = text.partition("://")
-    if not separator or scheme.split("+", 1)[0].lower() not in STORE_KINDS:
+    scheme, separator, rest = text.partition("://")
+    kind = STORE_KINDS.get(scheme.split("+", 1)[0].lower()) if separator else None
+    # SQLite names a file after a third slash; `sqlite://` alone (an in-memory database each
+    # connection sees apart) and `sqlite://host/...` name none the service can keep tasks in.
+    if kind is None or (kind == "sqlite" and (not rest.startswith("/") or not rest.strip("/"))):
         raise ValueError(text)
     return text
 
@@ -94,7 +97,12 @@ def _without_password(text: str) -> str:
     return repr(re.sub(r"(://[^/@:]*:)[^/]*@", r"\1***@", text))
 
 
-DATABASE = Kind("a URL starting postgresql://, postgres://, sqlite:// or memory://", _database_url, _without_password)
+DATABASE = Kind(
+    "a URL starting postgresql://, postgres://, memory://, or sqlite:/// and a file (sqlite:///relative.db, "
+    "sqlite:////absolute.db)",
+    _database_url,
+    _without_password,
+)
 
 _HOST_NAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?")
 

@@ -10,6 +10,7 @@ with exit status 69 (EX_UNAVAILABLE) and says why. Each connection attempt is it
 
 import logging
 import math
+import re
 import time
 from collections.abc import Callable
 
@@ -28,6 +29,18 @@ MAX_RETRY_DELAY = 5.0
 
 class DatabaseUnreachable(Exception):
     """The database did not answer within the start-up timeout."""
+
+
+class DatabaseRefused(Exception):
+    """The database server answered, and refused: no such database or role, a wrong password, a host not
+    allowed. Waiting will not change that: the operator's to fix."""
+
+
+# What libpq reports when the server itself refuses a connection (the server's FATAL message).
+_REFUSALS = re.compile(
+    r'(database|role) "[^"]*" does not exist|password authentication failed|no pg_hba\.conf entry|'
+    r"authentication failed"
+)
 
 
 class FileUnusable(Exception):
@@ -83,6 +96,8 @@ def wait_for_database(settings: Settings, action: Callable[[], None]) -> None:
             return
         except (sqlalchemy.exc.OperationalError, psycopg.OperationalError) as error:
             reason = _one_line(error)
+            if _REFUSALS.search(reason):
+                raise DatabaseRefused(f"the database refused the connection (check DATABASE_URL): {reason}") from error
             remaining = deadline - time.monotonic()
             if remaining <= 0 or attempt == max_attempts:
                 raise DatabaseUnreachable(

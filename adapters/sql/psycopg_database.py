@@ -182,6 +182,8 @@ class PsycopgDatabase:
                 return None if fetch is None else await fetch(cursor)
             except (psycopg.OperationalError, psycopg.InterfaceError) as error:
                 _raise_unless_retried(error, connection, retry=is_read and attempt == 1)
+            except psycopg.errors.UndefinedTable as error:  # started with --no-migrate on a new database
+                raise StoreUnavailable(f"{error}; the database is not migrated: run `todo migrate`") from error
             finally:
                 await self._release(connection)
         raise AssertionError("unreachable: the second attempt returns or raises")

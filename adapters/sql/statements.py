@@ -23,7 +23,6 @@ from sqlalchemy import (
     not_,
     or_,
     select,
-    text,
     true,
     tuple_,
     update,
@@ -91,7 +90,9 @@ SET_COMPLETION = (
     .returning(*tasks.c)
 )
 
-PING = text("SELECT 1")
+# Ready means a task request can be served: the tasks table is there (a database not migrated answers
+# SELECT 1 all the same).
+PING = select(tasks.c.id).limit(literal_column("0", Integer()))
 
 # Idempotent creation: one transaction of four statements, the same whatever happened before.
 # The task is inserted only if this request's key row (naming this request's fresh task id) went

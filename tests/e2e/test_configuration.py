@@ -29,6 +29,8 @@ def run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Completed
         ("TODO_PORT", "70000"),
         ("TODO_WORKERS", "0"),
         ("DATABASE_URL", "mysql://db/tasks"),
+        ("DATABASE_URL", "sqlite://todo.db"),
+        ("DATABASE_URL", "sqlite://"),
     ],
 )
 def test_a_bad_setting_ends_the_command_with_one_line_and_status_78(

@@ -137,3 +137,37 @@ def test_a_served_request_is_not_logged_by_uvicorn(serve: Serve, tmp_path: Path)
     # uvicorn's line is `127.0.0.1:PORT - "GET /path HTTP/1.1" 404`; the app's own log may name the path once.
     assert f'"GET {marker} HTTP/1.1"' not in server.output()
     assert server.output().count(marker) <= 1
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("command", ["migrate", "serve"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://postgres@127.0.0.1:5432/no_such_database_here",
+        "postgresql://no_such_role_here:s3cret@127.0.0.1:5432/postgres",
+    ],
+    ids=["no such database", "no such role"],
+)
+def test_a_database_that_refuses_ends_the_start_up_at_once_in_one_line(
+    postgres_server: str, command: str, url: str, tmp_path: Path
+) -> None:
+    began = time.monotonic()
+    finished = subprocess.run(
+        [str(TODO), command, *(["--port", str(free_port())] if command == "serve" else [])],
+        env=todo_env(url) | {"TODO_DB_STARTUP_TIMEOUT": "60"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert finished.returncode == 78, finished.stderr
+    assert time.monotonic() - began < 30  # no waiting out TODO_DB_STARTUP_TIMEOUT
+    lines = finished.stderr.splitlines()
+    assert lines[-1].startswith("todo: the database refused the connection"), finished.stderr
+    assert "does not exist" in lines[-1]
+    assert not RETRY_LINE.search(finished.stderr)
+    assert "Traceback" not in finished.stderr
+    assert "s3cret" not in finished.stderr

@@ -1,9 +1,12 @@
 """The operational endpoints: liveness, readiness, and the interactive OpenAPI documentation."""
 
+from pathlib import Path
+
 import pytest
 from litestar.testing import TestClient
 
 from adapters.http.routes.docs import CONTENT_SECURITY_POLICY
+from tests.databases import create_database, drop_database
 from tests.http.clients import assert_problem, open_client, tasks_url
 
 UNREACHABLE_STORES = {
@@ -37,6 +40,26 @@ def test_an_unreachable_store_is_a_503_problem_but_health_stays_up(url: str) -> 
         ):
             assert_problem(response, 503)
             assert int(response.headers["retry-after"]) > 0
+
+
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_a_store_not_migrated_is_not_ready_and_answers_503_not_500(
+    database: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if database == "sqlite":
+        url = f"sqlite:///{tmp_path / 'never-migrated.sqlite3'}"
+    else:
+        server = request.getfixturevalue("postgres_server")
+        url = create_database(server, migrate=False)
+        request.addfinalizer(lambda: drop_database(server, url))
+    with open_client(url, db_timeout=1, pool_size=1) as client:
+        assert client.get("/health").status_code == 200
+        for response in (
+            client.get("/ready"),
+            client.get(tasks_url("u")),
+            client.post(tasks_url("u"), json={"title": "x"}),
+        ):
+            assert_problem(response, 503)
 
 
 def test_docs_serve_an_interactive_html_page(client: TestClient) -> None:

@@ -70,6 +70,9 @@ def test_every_value_is_read() -> None:
         ("TODO_WORKERS", "0", "an integer >= 1"),
         ("DATABASE_URL", "mysql://db/tasks", "postgresql://"),
         ("DATABASE_URL", "todo.sqlite3", "postgresql://"),
+        ("DATABASE_URL", "sqlite://todo.db", "sqlite:///relative.db"),
+        ("DATABASE_URL", "sqlite://", "sqlite:////absolute.db"),
+        ("DATABASE_URL", "sqlite:///", "sqlite:///relative.db"),
     ],
 )
 def test_a_value_a_setting_does_not_allow_is_refused_in_one_line(name: str, value: str, allowed: str) -> None:

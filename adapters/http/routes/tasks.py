@@ -1,6 +1,6 @@
 """The task routes. Each parses the request, calls one use case, and shapes the answer."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -70,17 +70,19 @@ def _answer(task: Task, status_code: int = 200, **headers: str) -> JSONAnswer[Ta
 
 
 def _moment(name: str, text: str | None) -> datetime | None:
-    """An RFC 3339 query parameter; without an offset it is taken as UTC."""
+    """An RFC 3339 query parameter, with its offset, as every time the API takes (a `due_at` too)."""
     if text is None:
         return None
     try:
         if text[10:11] not in ("T", "t", " "):  # a date alone is not a date-time
             raise ValueError(text)
         moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            raise ValueError(text)
     except ValueError:
-        message = "must be an RFC 3339 date-time such as 2026-12-01T09:00:00Z"
+        message = f"must be an RFC 3339 date-time with an offset, such as 2026-12-01T09:00:00Z, not {text!r}"
         raise ValidationException(f"{name} {message}", extra=[{"key": name, "message": message}]) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    return moment
 
 
 def _completion(completed: bool | None, status: str | None) -> bool | None:
@@ -121,11 +123,11 @@ class TaskController(Controller):
         tag: Annotated[str | None, QueryParameter(description="only tasks carrying this tag (exact match)")] = None,
         due_before: Annotated[
             str | None,
-            QueryParameter(description="only tasks due strictly before (RFC 3339; no offset: UTC)", format="date-time"),
+            QueryParameter(description="only tasks due strictly before (RFC 3339, with an offset)", format="date-time"),
         ] = None,
         due_after: Annotated[
             str | None,
-            QueryParameter(description="only tasks due strictly after (RFC 3339; no offset: UTC)", format="date-time"),
+            QueryParameter(description="only tasks due strictly after (RFC 3339, with an offset)", format="date-time"),
         ] = None,
         q: Annotated[
             str | None,
