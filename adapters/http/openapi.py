@@ -38,7 +38,7 @@ PROBLEM_DESCRIPTIONS: Mapping[int, str] = {
     409: "Other writes kept changing the task while this edit was applied; nothing was written. Try again.",
     412: "A precondition (`If-Match`) does not hold: the task changed since it was read.",
     413: "The body is larger than the service accepts (`TODO_MAX_BODY_BYTES`).",
-    415: "The body's media type is not supported.",
+    415: "The body is declared as another media type than JSON (`application/json`, or `application/merge-patch+json`).",
     422: "Valid JSON of the wrong shape or type, or a value that breaks a rule; `errors` names each field.",
     500: "A bug: the body says nothing about the internals; the server logs the details.",
     503: "The task store cannot be reached right now; `Retry-After` says when to try again.",

@@ -281,3 +281,36 @@ def test_a_wrong_method_is_a_405_problem_with_allow(client: TestClient, method: 
     assert_problem(response, 405)
     assert method not in response.headers["allow"]
     assert client.get(tasks_url("u", task_id)).json()["title"] == "Buy milk"
+
+
+# --- media types ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "declared",
+    ["text/plain", "application/x-www-form-urlencoded", "application/xml", "multipart/form-data; boundary=x"],
+)
+@pytest.mark.parametrize(
+    ("method", "suffix"), [("POST", ""), ("PUT", "/one"), ("PATCH", "/one"), ("PATCH", "/complete")]
+)
+def test_a_body_declared_as_another_media_type_is_415_naming_what_is_accepted(
+    client: TestClient, user: str, task: dict, declared: str, method: str, suffix: str
+) -> None:
+    url = tasks_url(user) if not suffix else tasks_url(user, task["id"], "" if suffix == "/one" else suffix)
+    body = b'{"completed": true}' if suffix == "/complete" else b'{"title": "changed"}'
+    before = tasks_of(client, user)
+
+    response = client.request(method, url, content=body, headers={"content-type": declared})
+
+    problem = assert_problem(response, 415)
+    assert problem["errors"][0]["field"] == "Content-Type"
+    assert declared in problem["detail"]
+    assert "application/json" in problem["detail"]
+    assert tasks_of(client, user) == before
+
+
+@pytest.mark.parametrize("declared", [None, "application/json; charset=utf-8", "application/merge-patch+json"])
+def test_a_body_declared_as_json_or_not_at_all_is_taken(client: TestClient, user: str, declared: str | None) -> None:
+    headers = {} if declared is None else {"content-type": declared}
+
+    assert client.post(tasks_url(user), content=b'{"title": "t"}', headers=headers).status_code == 201

@@ -50,6 +50,7 @@ LIST_PROBLEMS = problem_responses(
 CREATE_PROBLEMS = problem_responses(
     400,
     413,
+    415,
     422,
     500,
     503,
@@ -205,7 +206,7 @@ class TaskController(Controller):
 
     @put(
         "/{task_id:str}",
-        responses=problem_responses(400, 404, 412, 413, 422, 500, 503, 507),
+        responses=problem_responses(400, 404, 412, 413, 415, 422, 500, 503, 507),
         dto=StrictJSON[TaskInput],
         return_dto=None,
         summary="Replace a task's editable fields",
@@ -224,7 +225,7 @@ class TaskController(Controller):
 
     @patch(
         "/{task_id:str}",
-        responses=problem_responses(400, 404, 409, 412, 413, 422, 500, 503, 507),
+        responses=problem_responses(400, 404, 409, 412, 413, 415, 422, 500, 503, 507),
         dto=StrictJSON[TaskPatch],
         return_dto=None,
         summary="Change some fields (JSON Merge Patch)",
@@ -257,7 +258,7 @@ class TaskController(Controller):
 
     @patch(
         "/{task_id:str}/complete",
-        responses=problem_responses(400, 404, 412, 413, 422, 500, 503, 507),
+        responses=problem_responses(400, 404, 412, 413, 415, 422, 500, 503, 507),
         dto=OptionalStrictJSON[CompletionInput],
         return_dto=None,
         summary='Toggle completion (no body) or set it (`{"completed": bool}`, safe to retry)',
