@@ -2,7 +2,6 @@
 and nothing internal leaks."""
 
 import logging
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,6 +12,7 @@ from litestar.types import ExceptionHandlersMap
 
 from adapters.http.nesting import MAX_JSON_DEPTH, TooDeeplyNested
 from adapters.wire.problems import PROBLEM_MEDIA_TYPE, RETRY_AFTER_SECONDS, Problem
+from adapters.wire.schemas import value_problem
 from domain.errors import (
     ChangesExpired,
     EditConflict,
@@ -76,16 +76,10 @@ def _malformed_json(_: Request[Any, Any, Any], error: msgspec.DecodeError) -> Re
     return problem(400, f"The body is not valid JSON: {error}")
 
 
-_FIELD = re.compile(r"`\$\.(\w+)|required field `(\w+)`")
-
-
 def _wrong_shape(_: Request[Any, Any, Any], error: msgspec.ValidationError) -> Response[Problem]:
-    # msgspec names the field as "... - at `$.completed`" or "Object missing required field `title`".
-    message = str(error)
-    found = _FIELD.search(message)
-    field = next((name for name in found.groups() if name), "body") if found else "body"
+    found = value_problem(str(error))
     return problem(
-        422, "The body does not have the expected fields and types; see `errors`.", [FieldError(field, message)]
+        422, f"The body does not have the expected fields and types: {found.field}: {found.message}.", [found]
     )
 
 
@@ -102,16 +96,24 @@ def _store_full(_: Request[Any, Any, Any], error: StoreFull) -> Response[Problem
     return problem(507, detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
-def _http_error(_: Request[Any, Any, Any], error: HTTPException) -> Response[Problem]:
+def _http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[Problem]:
     # Litestar's own errors: unknown route, wrong method, oversized body, bad path or query parameter.
-    errors = [_field_error(item) for item in error.extra] if isinstance(error.extra, list) else []
-    return problem(error.status_code, str(error.detail), errors, error.headers)
+    errors = [_field_error(request, item) for item in error.extra] if isinstance(error.extra, list) else []
+    detail = str(error.detail)
+    if error.status_code == 413:
+        detail = f"The body is larger than {request.app.request_max_body_size} bytes (TODO_MAX_BODY_BYTES)."
+    elif detail.startswith("Validation failed for") and errors:  # Litestar's words for a parameter it could not read
+        detail = "; ".join(f"{error.field}: {error.message}" for error in errors) + "."
+    return problem(error.status_code, detail, errors, error.headers)
 
 
-def _field_error(item: dict[str, Any]) -> FieldError:
-    if item.get("key") == "data" and item.get("source") == "body":  # Litestar's name for a missing body
+def _field_error(request: Request[Any, Any, Any], item: dict[str, Any]) -> FieldError:
+    key, source = str(item.get("key", "request")), item.get("source")
+    if key == "data" and source == "body":  # Litestar's name for a missing body
         return FieldError("body", "a JSON object is required")
-    return FieldError(str(item.get("key", "request")), str(item.get("message", "")))
+    if source == "query" and (sent := request.query_params.get(key)) is not None:
+        return value_problem(str(item.get("message", "")), field=key, sent=sent)
+    return FieldError(key, str(item.get("message", "")))
 
 
 def _too_deeply_nested(request: Request[Any, Any, Any], error: ValueError | RecursionError) -> Response[Problem]:

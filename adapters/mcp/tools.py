@@ -24,7 +24,7 @@ from mcp_types import (
 )
 
 from adapters.mcp.arguments import AddTask, ListTasks, OneTask, UpdateTask, decoded, input_schema
-from adapters.wire.schemas import TaskOutput
+from adapters.wire.schemas import TaskOutput, value_problem
 from application.tasks import TaskService
 from domain.errors import EditConflict, InvalidInput, StoreFull, StoreUnavailable, TaskNotFound
 from domain.task import Task
@@ -138,7 +138,8 @@ def _problem(error: Exception, arguments: dict[str, Any]) -> str:
     if isinstance(error, InvalidInput):
         return "Invalid arguments: " + "; ".join(f"{e.field}: {e.message}" for e in error.errors)
     if isinstance(error, msgspec.ValidationError):
-        return f"Invalid arguments: {error}"
+        found = value_problem(str(error))
+        return f"Invalid arguments: {found.field}: {found.message}"
     if isinstance(error, EditConflict):
         return "The task kept changing while this edit was applied; nothing was written. Try again."
     if isinstance(error, StoreFull):

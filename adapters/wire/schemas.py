@@ -1,9 +1,10 @@
 """The request and response bodies, as msgspec structs (they also shape the OpenAPI document)."""
 
 import difflib
+import re
 from collections.abc import Collection, Iterable
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 from uuid import UUID
 
 import msgspec
@@ -144,3 +145,32 @@ def unknown_fields(sent: Iterable[str], known: Collection[str], ignored: Collect
         listed = f"; the known ones are {', '.join(known)}" if known else "; there are none here"
         errors.append(FieldError(name, f"unknown{hint}{listed}"))
     return errors
+
+
+# What the named fields and parameters allow, for refusals that name the value sent and the choices.
+ALLOWED_VALUES: dict[str, tuple[str, ...]] = {
+    "priority": PRIORITY_LABELS,
+    "status": get_args(TaskStatus),
+    "sort": get_args(SortName),
+    "completed": ("true", "false"),
+}
+_AT = re.compile(r" - at `\$\.?([\w]*)[^`]*`$")
+_REQUIRED = re.compile(r"missing required field `(\w+)`")
+_ENUM = re.compile(r"Invalid enum value (.+)")
+
+
+def value_problem(decoder_words: str, *, field: str = "body", sent: str | None = None) -> FieldError:
+    """msgspec's words on a value (also what Litestar passes on of them), as a field's problem that names
+    the value and what is allowed: `'urgent' is not allowed: expected one of none, low, medium, high`.
+
+    `field` is the parameter's name when the words do not say it; `sent` the value as the client wrote it.
+    """
+    if required := _REQUIRED.search(decoder_words):
+        return FieldError(required[1], "is required")
+    if at := _AT.search(decoder_words):
+        field, decoder_words = at[1] or field, decoder_words[: at.start()]
+    enum = _ENUM.fullmatch(decoder_words)
+    shown = enum[1] if enum else None if sent is None else repr(sent)
+    if shown is not None and (allowed := ALLOWED_VALUES.get(field)):
+        return FieldError(field, f"{shown} is not allowed: expected one of {', '.join(allowed)}")
+    return FieldError(field, decoder_words if sent is None else f"{sent!r} is not allowed: {decoder_words}")

@@ -314,3 +314,44 @@ def test_a_body_declared_as_json_or_not_at_all_is_taken(client: TestClient, user
     headers = {} if declared is None else {"content-type": declared}
 
     assert client.post(tasks_url(user), content=b'{"title": "t"}', headers=headers).status_code == 201
+
+
+# --- refusals that name the field, the value and what is allowed ------------------------------
+
+
+def test_a_value_outside_a_fields_choices_names_the_value_and_the_choices(client: TestClient, user: str) -> None:
+    problem = assert_problem(client.post(tasks_url(user), json={"title": "t", "priority": "urgent"}), 422)
+
+    assert problem["errors"] == [
+        {"field": "priority", "message": "'urgent' is not allowed: expected one of none, low, medium, high"}
+    ]
+    assert "'urgent' is not allowed" in problem["detail"]
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ("completed=yes", "completed", "'yes' is not allowed: expected one of true, false"),
+        ("priority=urgent", "priority", "'urgent' is not allowed: expected one of none, low, medium, high"),
+    ],
+)
+def test_a_query_parameter_litestar_cannot_read_names_the_value_and_what_is_allowed(
+    client: TestClient, user: str, query: str, field: str, message: str
+) -> None:
+    problem = assert_problem(client.get(f"{tasks_url(user)}?{query}"), 400)
+
+    assert problem["errors"] == [{"field": field, "message": message}]
+    assert message in problem["detail"]
+    assert "Validation failed" not in problem["detail"]
+
+
+def test_a_missing_title_is_named_as_required(client: TestClient, user: str) -> None:
+    problem = assert_problem(client.post(tasks_url(user), json={"description": "no title"}), 422)
+
+    assert problem["errors"] == [{"field": "title", "message": "is required"}]
+
+
+def test_a_body_too_large_names_the_limit(client: TestClient, user: str) -> None:
+    problem = assert_problem(client.post(tasks_url(user), content=b"x" * (MAX_BODY + 1), headers=JSON), 413)
+
+    assert f"{MAX_BODY} bytes" in problem["detail"]
