@@ -9,6 +9,7 @@ has built the document: every response gets `X-Request-ID`, every 503 `Retry-Aft
 response that is not a problem becomes one.
 """
 
+import dataclasses
 from collections.abc import Mapping
 from http import HTTPStatus
 
@@ -28,7 +29,7 @@ from litestar.openapi.spec import (
 )
 
 from adapters.wire.problems import PROBLEM_MEDIA_TYPE, Problem
-from adapters.wire.schemas import TASK_AS_READ
+from adapters.wire.schemas import TASK_AS_READ, CompletionInput, TaskInput, TaskPatch
 from domain.errors import FieldError
 
 PROBLEM_DESCRIPTIONS: Mapping[int, str] = {
@@ -127,10 +128,70 @@ def _close_request_bodies(document: OpenAPI) -> None:
         schema.additional_properties = False
 
 
+# The wire format's bodies, named as client generators should name their types (Litestar names each
+# route's copy after the route: `CreateTaskTaskInputRequestBody`).
+BODY_NAMES = tuple(body.__name__ for body in (TaskInput, TaskPatch, CompletionInput))
+# The paths in the order a reader meets them: the task list, one task, its completion and history,
+# then the owner's feed and stream, then the operator's routes.
+READING_ORDER = (
+    "/api/{user_id}/tasks",
+    "/api/{user_id}/tasks/{task_id}",
+    "/api/{user_id}/tasks/{task_id}/complete",
+    "/api/{user_id}/tasks/{task_id}/history",
+    "/api/{user_id}/changes",
+    "/api/{user_id}/events",
+    "/health",
+    "/ready",
+)
+
+
+def _body_names(document: OpenAPI) -> None:
+    """Each request body's schema under its struct's name; the routes that share a struct share one schema."""
+    schemas = document.components.schemas if document.components else None
+    if not schemas:
+        return
+    renamed = {name: body for name in schemas if (body := _struct_of(name))}
+    for old, new in renamed.items():
+        schema = schemas.pop(old)
+        if isinstance(schema, Schema):
+            schema.title = new
+        schemas[new] = schema
+    _point_references(
+        document, {f"#/components/schemas/{old}": f"#/components/schemas/{new}" for old, new in renamed.items()}
+    )
+
+
+def _struct_of(name: str) -> str | None:
+    stem = name.removesuffix("RequestBody")
+    return next((body for body in BODY_NAMES if stem != name and stem.endswith(body)), None)
+
+
+def _point_references(node: object, moved: dict[str, str]) -> None:
+    if isinstance(node, Reference):
+        node.ref = moved.get(node.ref, node.ref)
+    elif isinstance(node, dict):
+        for value in node.values():
+            _point_references(value, moved)
+    elif isinstance(node, list | tuple):
+        for value in node:
+            _point_references(value, moved)
+    elif dataclasses.is_dataclass(node):
+        for field in dataclasses.fields(node):
+            _point_references(getattr(node, field.name), moved)
+
+
+def _in_reading_order(document: OpenAPI) -> None:
+    if document.paths:
+        rank = {path: index for index, path in enumerate(READING_ORDER)}
+        document.paths = dict(sorted(document.paths.items(), key=lambda item: rank.get(item[0], len(rank))))
+
+
 def finish_document(document: OpenAPI) -> OpenAPI:
     """Completes what route decorators cannot say: headers on every response, problems for every error,
-    and which fields a body refuses."""
+    which fields a body refuses, the bodies' names, and the order of the paths."""
     _close_request_bodies(document)
+    _body_names(document)
+    _in_reading_order(document)
     operations = _operations(document)
     problem_bodies = [
         response.content[PROBLEM_MEDIA_TYPE]

@@ -98,3 +98,26 @@ def test_the_openapi_document_describes_every_task_operation(client: TestClient)
     assert set(paths["/api/{user_id}/tasks/{task_id}"]) >= {"get", "put", "delete"}
     assert "patch" in paths["/api/{user_id}/tasks/{task_id}/complete"]
     assert {"/health", "/ready"} <= set(paths)
+
+
+def test_the_document_names_operations_and_bodies_as_client_generators_want_them(client: TestClient) -> None:
+    document = client.get("/docs/openapi.json").json()
+    operations = [op for path in document["paths"].values() for op in path.values() if isinstance(op, dict)]
+
+    assert [op["operationId"] for op in operations] == [
+        "listTasks",
+        "createTask",
+        "getTask",
+        "replaceTask",
+        "deleteTask",
+        "updateTask",
+        "setTaskCompletion",
+        "getTaskHistory",
+        "listChanges",
+        "followEvents",
+        "getHealth",
+        "getReadiness",
+    ]
+    assert {"TaskInput", "TaskPatch", "CompletionInput"} <= set(document["components"]["schemas"])
+    assert not [name for name in document["components"]["schemas"] if name.endswith("RequestBody")]
+    assert all("`" not in op["summary"] for op in operations)

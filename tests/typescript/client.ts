@@ -1,9 +1,25 @@
 // A front end's use of the service, typed from its OpenAPI document (generated/api.ts, made by the test).
 // `tsc --noEmit` must accept it: the document has to give every call and every task field a real type.
 import createClient from "openapi-fetch";
-import type { components, paths } from "./generated/api";
+import type { components, operations, paths } from "./generated/api";
 
 type Task = components["schemas"]["TaskOutput"];
+// The names a client generator turns into its own: each body's schema and each operation.
+type NewTask = components["schemas"]["TaskInput"];
+type Changes = components["schemas"]["TaskPatch"];
+type Completion = components["schemas"]["CompletionInput"];
+export type Operations = [
+  operations["listTasks"],
+  operations["createTask"],
+  operations["getTask"],
+  operations["replaceTask"],
+  operations["updateTask"],
+  operations["deleteTask"],
+  operations["setTaskCompletion"],
+  operations["getTaskHistory"],
+  operations["listChanges"],
+  operations["followEvents"],
+];
 
 // Type-level checks, so a field typed `any` (or `unknown`) fails to compile rather than passing silently.
 type Loose<T> = { [K in keyof T]-?: unknown extends T[K] ? K : never }[keyof T];
@@ -24,7 +40,7 @@ const client = createClient<paths>({ baseUrl: "http://127.0.0.1:8000" });
 export async function planTheWeek(user: string): Promise<Task> {
   const created = await client.POST("/api/{user_id}/tasks", {
     params: { path: { user_id: user } },
-    body: { title: "Buy milk", priority: "high", tags: ["errands"], due_at: "2026-11-28T18:00:00+01:00" },
+    body: { title: "Buy milk", priority: "high", tags: ["errands"], due_at: "2026-11-28T18:00:00+01:00" } satisfies NewTask,
   });
   if (created.error) throw new Error(created.error.detail);
   const task: Task = created.data;
@@ -38,13 +54,13 @@ export async function planTheWeek(user: string): Promise<Task> {
 
   const patched = await client.PATCH("/api/{user_id}/tasks/{task_id}", {
     params: { path: { user_id: user, task_id: task.id } },
-    body: { title: "Buy oat milk", tags: null },
+    body: { title: "Buy oat milk", tags: null } satisfies Changes,
   });
   if (patched.error) throw new Error(patched.error.detail);
 
   const completed = await client.PATCH("/api/{user_id}/tasks/{task_id}/complete", {
     params: { path: { user_id: user, task_id: patched.data.id } },
-    body: { completed: true },
+    body: { completed: true } satisfies Completion,
   });
   if (completed.error) throw new Error(completed.error.detail);
   const done: boolean = completed.data.completed;

@@ -83,6 +83,7 @@ class TaskEventsController(Controller):
     @get(
         "/tasks/{task_id:str}/history",
         responses=HISTORY_PROBLEMS,
+        operation_id="getTaskHistory",
         summary="A task's changes, oldest first, as CloudEvents, a page at a time",
     )
     async def task_history(
@@ -108,6 +109,7 @@ class TaskEventsController(Controller):
     @get(
         "/changes",
         responses=CHANGES_PROBLEMS,
+        operation_id="listChanges",
         summary="The owner's changes after a token, in commit order, as CloudEvents",
     )
     async def changes(

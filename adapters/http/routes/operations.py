@@ -11,12 +11,13 @@ class OperationsController(Controller):
     tags = ("operations",)
     tasks: TaskService
 
-    @get("/health", summary="The process is up", responses=problem_responses(500))
+    @get("/health", operation_id="getHealth", summary="The process is up", responses=problem_responses(500))
     async def health(self) -> dict[str, str]:
         return {"status": "ok"}
 
     @get(
         "/ready",
+        operation_id="getReadiness",
         summary="The task store answers",
         responses=problem_responses(
             500, 503, descriptions={503: "The task store does not answer; `Retry-After` says when to ask again."}

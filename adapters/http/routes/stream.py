@@ -86,6 +86,7 @@ class EventStreamController(Controller):
     @get(
         "/",
         responses=STREAM_ANSWERS,
+        operation_id="followEvents",
         summary="Follow the user's task events as they commit (Server-Sent Events)",
         description="Starts after `Last-Event-ID` (as an EventSource sends it on reconnecting), else after "
         "`after`, else at the oldest event kept.",

@@ -106,7 +106,12 @@ class TaskController(Controller):
     tasks: TaskService
     cursors: PageCursors
 
-    @get("/", responses=LIST_PROBLEMS, summary="List the user's tasks: filtered, sorted, a page at a time")
+    @get(
+        "/",
+        operation_id="listTasks",
+        responses=LIST_PROBLEMS,
+        summary="List the user's tasks: filtered, sorted, a page at a time",
+    )
     async def list_tasks(
         self,
         request: Request[Any, Any, Any],
@@ -172,7 +177,14 @@ class TaskController(Controller):
             headers["Link"] = f'<{quote(request.url.path)}?{following}>; rel="next"'
         return JSONAnswer(list(map(TaskOutput.of, page.tasks)), headers=headers)  # `of` bound once, not per task
 
-    @post("/", responses=CREATE_PROBLEMS, dto=StrictJSON[TaskInput], return_dto=None, summary="Create a task")
+    @post(
+        "/",
+        operation_id="createTask",
+        responses=CREATE_PROBLEMS,
+        dto=StrictJSON[TaskInput],
+        return_dto=None,
+        summary="Create a task",
+    )
     async def create_task(
         self,
         user_id: FromPath[str],
@@ -189,7 +201,7 @@ class TaskController(Controller):
         task = await self.tasks.create(user_id, draft=data.draft(), idempotency_key=idempotency_key)
         return _answer(task, HTTP_201_CREATED, Location=f"/api/{quote(user_id, safe='')}/tasks/{task.id}")
 
-    @get("/{task_id:str}", responses=GET_ANSWERS, summary="Read one task")
+    @get("/{task_id:str}", operation_id="getTask", responses=GET_ANSWERS, summary="Read one task")
     async def get_task(
         self,
         user_id: FromPath[str],
@@ -209,6 +221,7 @@ class TaskController(Controller):
         responses=problem_responses(400, 404, 412, 413, 415, 422, 500, 503, 507),
         dto=StrictJSON[TaskInput],
         return_dto=None,
+        operation_id="replaceTask",
         summary="Replace a task's editable fields",
     )
     async def replace_task(
@@ -228,6 +241,7 @@ class TaskController(Controller):
         responses=problem_responses(400, 404, 409, 412, 413, 415, 422, 500, 503, 507),
         dto=StrictJSON[TaskPatch],
         return_dto=None,
+        operation_id="updateTask",
         summary="Change some fields (JSON Merge Patch)",
     )
     async def update_task(
@@ -246,6 +260,7 @@ class TaskController(Controller):
         "/{task_id:str}",
         responses=problem_responses(404, 412, 422, 500, 503, 507),
         status_code=HTTP_204_NO_CONTENT,
+        operation_id="deleteTask",
         summary="Delete a task",
     )
     async def delete_task(
@@ -261,7 +276,8 @@ class TaskController(Controller):
         responses=problem_responses(400, 404, 412, 413, 415, 422, 500, 503, 507),
         dto=OptionalStrictJSON[CompletionInput],
         return_dto=None,
-        summary='Toggle completion (no body) or set it (`{"completed": bool}`, safe to retry)',
+        operation_id="setTaskCompletion",
+        summary="Toggle completion (no body), or set it (a body with completed true or false: safe to retry)",
     )
     async def complete_task(
         self,
