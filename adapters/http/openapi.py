@@ -10,6 +10,7 @@ response that is not a problem becomes one.
 """
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from http import HTTPStatus
 
@@ -121,7 +122,7 @@ def _close_request_bodies(document: OpenAPI) -> None:
     read it, which it may send back and which are ignored: each body says so."""
     components = document.components.schemas if document.components else None
     for name, schema in (components or {}).items():
-        if not name.endswith("RequestBody") or not isinstance(schema, Schema) or schema.properties is None:
+        if not _REQUEST_BODY.fullmatch(name) or not isinstance(schema, Schema) or schema.properties is None:
             continue
         for field in sorted(TASK_AS_READ.difference(schema.properties)):
             schema.properties[field] = Schema(read_only=True, description="of the task as read: accepted, ignored")
@@ -161,9 +162,13 @@ def _body_names(document: OpenAPI) -> None:
     )
 
 
+# Litestar's name for a route's request body; qualified and numbered when several apps share a process.
+_REQUEST_BODY = re.compile(r"(.*)RequestBody(_\d+)?")
+
+
 def _struct_of(name: str) -> str | None:
-    stem = name.removesuffix("RequestBody")
-    return next((body for body in BODY_NAMES if stem != name and stem.endswith(body)), None)
+    found = _REQUEST_BODY.fullmatch(name)
+    return next((body for body in BODY_NAMES if found[1].endswith(body)), None) if found else None
 
 
 def _point_references(node: object, moved: dict[str, str]) -> None:
