@@ -14,7 +14,6 @@ from mcp.server import Server
 
 from adapters.gauges import ServiceGauges
 from adapters.http.app import build_app, origin_allowed
-from adapters.http.cursors import PageCursors
 from adapters.http.edge.metrics import Metrics
 from adapters.mcp.http import StreamableHttp, streamable_http
 from adapters.mcp.tools import task_server
@@ -23,6 +22,7 @@ from adapters.sql.psycopg_database import PsycopgDatabase
 from adapters.sql.secrets import stored_secret
 from adapters.sql.sqlite_database import SqliteDatabase
 from adapters.sql.store import SqlTaskStore
+from adapters.wire.cursors import PageCursors
 from application.events import TaskEvents
 from application.streams import EventStreams
 from application.tasks import TaskService
@@ -119,7 +119,7 @@ class Container(containers.DeclarativeContainer):
         ),
     )
     metrics = providers.Singleton(Metrics, settings.provided.metrics_path, gauges)
-    mcp_tools = providers.Singleton(task_server, tasks)
+    mcp_tools = providers.Singleton(task_server, tasks, page_cursors)
     mcp = providers.Singleton(mcp_endpoint, settings, mcp_tools)
 
     app = providers.Singleton(

@@ -9,7 +9,6 @@ from litestar.config.cors import CORSConfig
 from litestar.handlers import ASGIRouteHandler
 from litestar.openapi import OpenAPIConfig
 
-from adapters.http.cursors import PageCursors
 from adapters.http.edge.metrics import Metrics
 from adapters.http.edge.observability import RequestObservability, route_template, stdout_writer
 from adapters.http.edge.path_guard import PathGuard
@@ -22,6 +21,7 @@ from adapters.http.routes.events import TaskEventsController
 from adapters.http.routes.operations import OperationsController
 from adapters.http.routes.stream import HEARTBEAT_SECONDS, EventStreamController
 from adapters.http.routes.tasks import TaskController
+from adapters.wire.cursors import PageCursors
 from application.events import TaskEvents
 from application.streams import EventStreams
 from application.tasks import TaskService

@@ -1,6 +1,6 @@
 """The MCP tools' arguments, as msgspec structs built from the HTTP adapter's own field definitions.
 
-The JSON schema each tool announces is generated from its struct (`input_schema`), and arguments are
+The JSON schema each tool announces is generated from its struct (`json_schema`), and arguments are
 decoded with the same strict rules as an HTTP body, so a tool takes exactly what the REST API takes.
 """
 
@@ -19,7 +19,7 @@ from adapters.wire.schemas import (
     sort_order,
     unknown_fields,
 )
-from domain.errors import InvalidInput
+from domain.errors import FieldError, InvalidInput
 from domain.query import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, TaskFilter, TaskQuery
 from domain.task import MAX_USER_ID_LENGTH, Priority
 
@@ -43,11 +43,21 @@ TaskId = Annotated[
 
 class AddTask(TaskInput, kw_only=True, forbid_unknown_fields=True):
     user_id: UserId
+    idempotency_key: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="any string of 1 to 255 visible ASCII characters, new for each task the agent means to "
+            "add: a retry with the same key and fields adds nothing and answers the task the first call added"
+        ),
+    ] = None
 
 
 class ListTasks(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     user_id: UserId
     status: Annotated[TaskStatus, msgspec.Meta(description="`pending` (open), `completed`, or `all`")] = "all"
+    completed: Annotated[
+        bool | None, msgspec.Meta(description="only completed (true) or only open (false) tasks, as over REST")
+    ] = None
     priority: Annotated[PriorityLabel | None, msgspec.Meta(description="only tasks of this priority")] = None
     tag: Annotated[str | None, msgspec.Meta(description="only tasks carrying this tag (exact match)")] = None
     due_before: Annotated[DueAt, msgspec.Meta(description="only tasks due strictly before this moment")] = None
@@ -63,13 +73,27 @@ class ListTasks(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     ] = "created"
     limit: Annotated[
         int,
-        msgspec.Meta(description="at most this many tasks (narrow the filters to see others)", ge=1, le=MAX_PAGE_SIZE),
+        msgspec.Meta(description="at most this many tasks; `next_cursor` brings the rest", ge=1, le=MAX_PAGE_SIZE),
     ] = DEFAULT_PAGE_SIZE
+    cursor: Annotated[
+        str | None,
+        msgspec.Meta(description="the `next_cursor` of the previous answer, with the same other arguments"),
+    ] = None
 
     def query(self) -> TaskQuery:
+        """The query the arguments ask for (its page position comes from `cursor`, opened by the tool)."""
         priority = None if self.priority is None else Priority.parse(self.priority)
+        completed = COMPLETION_OF_STATUS[self.status]
+        if self.completed is not None and completed is not None and completed != self.completed:
+            message = f"status={self.status} and completed={str(self.completed).lower()} disagree; send one of them"
+            raise InvalidInput([FieldError("status", message)])
         wanted = TaskFilter(
-            COMPLETION_OF_STATUS[self.status], priority, self.tag, self.due_before, self.due_after, self.q
+            self.completed if completed is None else completed,
+            priority,
+            self.tag,
+            self.due_before,
+            self.due_after,
+            self.q,
         )
         return TaskQuery(wanted, *sort_order(self.sort), self.limit)
 
@@ -84,12 +108,13 @@ class UpdateTask(TaskPatch, kw_only=True, forbid_unknown_fields=True):
     task_id: TaskId
 
 
-def input_schema(arguments: type[msgspec.Struct]) -> dict[str, Any]:
-    """The struct's JSON schema as MCP wants it: an object at the root, with no references."""
-    _, components = msgspec.json.schema_components([arguments])
-    schema: dict[str, Any] = components.pop(arguments.__name__)
+def json_schema(struct: type[msgspec.Struct]) -> dict[str, Any]:
+    """The struct's JSON schema as MCP wants it (a tool's input or output): an object at the root, what it
+    refers to under `$defs`."""
+    _, components = msgspec.json.schema_components([struct])
+    schema: dict[str, Any] = components.pop(struct.__name__)
     schema.pop("title", None)  # the struct's name, not the tool's
-    if components:  # none today: every argument is a plain value
+    if components:
         schema["$defs"] = components
     return schema
 

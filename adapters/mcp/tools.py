@@ -7,7 +7,7 @@ can act on; the session goes on, and nothing internal (SQL, a driver, a stack tr
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from mcp.server import Server
@@ -23,46 +23,91 @@ from mcp_types import (
     ToolAnnotations,
 )
 
-from adapters.mcp.arguments import AddTask, ListTasks, OneTask, UpdateTask, decoded, input_schema
+from adapters.mcp.arguments import AddTask, ListTasks, OneTask, UpdateTask, decoded, json_schema
+from adapters.wire.cursors import InvalidCursor, PageCursors
 from adapters.wire.schemas import TaskOutput, value_problem
 from application.tasks import TaskService
-from domain.errors import EditConflict, InvalidInput, StoreFull, StoreUnavailable, TaskNotFound
+from domain.errors import (
+    EditConflict,
+    FieldError,
+    IdempotencyKeyReused,
+    InvalidInput,
+    StoreFull,
+    StoreUnavailable,
+    TaskNotFound,
+)
+from domain.query import TaskQuery
 from domain.task import Task
 
 log = logging.getLogger(__name__)
 
-Answer = dict[str, Any] | list[dict[str, Any]]
+
+Status = Literal["created", "completed", "deleted", "updated"]
 
 
-def _outcome(task: Task, status: str) -> dict[str, Any]:
-    return {"task_id": str(task.id), "status": status, "title": task.title}
+class Outcome(msgspec.Struct):
+    """What a tool that changes one task answers."""
+
+    task_id: Annotated[str, msgspec.Meta(description="the task's id, a UUID string")]
+    status: Status
+    title: str
 
 
-async def add_task(tasks: TaskService, arguments: AddTask) -> Answer:
-    return _outcome(await tasks.create(arguments.user_id, draft=arguments.draft()), "created")
+class TaskList(msgspec.Struct):
+    """What list_tasks answers: a page of tasks, as GET /api/{user_id}/tasks gives them."""
+
+    tasks: list[TaskOutput]
+    next_cursor: Annotated[
+        str | None, msgspec.Meta(description="pass it as `cursor`, with the same other arguments, for the next page")
+    ]
 
 
-async def list_tasks(tasks: TaskService, arguments: ListTasks) -> Answer:
-    page = await tasks.list(arguments.user_id, query=arguments.query())
-    return [msgspec.to_builtins(TaskOutput.of(task)) for task in page.tasks]
+@dataclass(frozen=True)
+class Callees:
+    """What the tools call: the use cases, and the page cursors list_tasks hands out and takes back."""
+
+    tasks: TaskService
+    cursors: PageCursors
 
 
-async def complete_task(tasks: TaskService, arguments: OneTask) -> Answer:
-    return _outcome(
-        await tasks.set_completion(arguments.user_id, task_id=arguments.task_id, completed=True), "completed"
+def _outcome(task: Task, status: Status) -> Outcome:
+    return Outcome(str(task.id), status, task.title)
+
+
+async def add_task(callees: Callees, arguments: AddTask) -> Outcome:
+    made = await callees.tasks.create(
+        arguments.user_id, draft=arguments.draft(), idempotency_key=arguments.idempotency_key
     )
+    return _outcome(made, "created")
 
 
-async def delete_task(tasks: TaskService, arguments: OneTask) -> Answer:
-    task = await tasks.get(arguments.user_id, task_id=arguments.task_id)
-    await tasks.delete(arguments.user_id, task_id=arguments.task_id)
+async def list_tasks(callees: Callees, arguments: ListTasks) -> TaskList:
+    owner, query = arguments.user_id, arguments.query()
+    if arguments.cursor is not None:
+        try:
+            after = await callees.cursors.decode(owner, arguments.cursor, query)
+        except InvalidCursor as error:
+            raise InvalidInput([FieldError("cursor", str(error))]) from None
+        query = TaskQuery(query.filter, query.sort, query.descending, query.limit, after)
+    page = await callees.tasks.list(owner, query=query)
+    following = None if page.next is None else await callees.cursors.encode(owner, query, page.next)
+    return TaskList(list(map(TaskOutput.of, page.tasks)), following)
+
+
+async def complete_task(callees: Callees, arguments: OneTask) -> Outcome:
+    done = await callees.tasks.set_completion(arguments.user_id, task_id=arguments.task_id, completed=True)
+    return _outcome(done, "completed")
+
+
+async def delete_task(callees: Callees, arguments: OneTask) -> Outcome:
+    task = await callees.tasks.get(arguments.user_id, task_id=arguments.task_id)
+    await callees.tasks.delete(arguments.user_id, task_id=arguments.task_id)
     return _outcome(task, "deleted")
 
 
-async def update_task(tasks: TaskService, arguments: UpdateTask) -> Answer:
-    return _outcome(
-        await tasks.update(arguments.user_id, task_id=arguments.task_id, changes=arguments.changes()), "updated"
-    )
+async def update_task(callees: Callees, arguments: UpdateTask) -> Outcome:
+    changed = await callees.tasks.update(arguments.user_id, task_id=arguments.task_id, changes=arguments.changes())
+    return _outcome(changed, "updated")
 
 
 @dataclass(frozen=True)
@@ -70,12 +115,18 @@ class TaskTool:
     name: str
     description: str
     arguments: type[msgspec.Struct]
-    run: Callable[[TaskService, Any], Awaitable[Answer]]
+    run: Callable[[Callees, Any], Awaitable[msgspec.Struct]]
     annotations: ToolAnnotations
+    answer: type[msgspec.Struct] = Outcome
 
     def announced(self) -> Tool:
-        schema = input_schema(self.arguments)
-        return Tool(name=self.name, description=self.description, input_schema=schema, annotations=self.annotations)
+        return Tool(
+            name=self.name,
+            description=self.description,
+            input_schema=json_schema(self.arguments),
+            output_schema=json_schema(self.answer),
+            annotations=self.annotations,
+        )
 
 
 _RETURNS_OUTCOME = 'Returns {"task_id", "status": "%s", "title"}; task_id is a string (a UUID), never an integer.'
@@ -85,20 +136,25 @@ TOOLS = {
         TaskTool(
             "add_task",
             "Add a task to the user's todo list: a title, and optionally a description, priority, due date "
-            "(due_at, RFC 3339 with an offset) and tags. " + _RETURNS_OUTCOME % "created",
+            "(due_at, RFC 3339 with an offset) and tags. Give an idempotency_key to make a retry safe. "
+            + _RETURNS_OUTCOME
+            % "created",
             AddTask,
             add_task,
             ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False),
         ),
         TaskTool(
             "list_tasks",
-            "List the user's tasks: status `all` (the default), `pending` or `completed`, optionally filtered "
-            "by priority, tag, due dates or text, sorted (`due_date`, `-priority`, ...) and limited. Returns a "
-            "JSON array of tasks, each with its `id` (a UUID string: pass it as task_id to the other tools), "
-            "title, description, completed, priority, due_at, tags and timestamps.",
+            "List the user's tasks: status `all` (the default), `pending` or `completed` (or `completed` "
+            "true or false), optionally filtered by priority, tag, due dates or text, sorted (`due_date`, "
+            '`-priority`, ...), a page of `limit` at a time. Returns {"tasks": [...], "next_cursor"}: each '
+            "task with its `id` (a UUID string: pass it as task_id to the other tools), title, description, "
+            "completed, priority, due_at, tags and timestamps; while `next_cursor` is not null, more follow: "
+            "call again with it as `cursor`.",
             ListTasks,
             list_tasks,
             ToolAnnotations(read_only_hint=True),
+            TaskList,
         ),
         TaskTool(
             "complete_task",
@@ -140,6 +196,10 @@ def _problem(error: Exception, arguments: dict[str, Any]) -> str:
     if isinstance(error, msgspec.ValidationError):
         found = value_problem(str(error))
         return f"Invalid arguments: {found.field}: {found.message}"
+    if isinstance(error, IdempotencyKeyReused):
+        return (
+            "This idempotency_key was already used with other fields; nothing was added. Use a new key for a new task."
+        )
     if isinstance(error, EditConflict):
         return "The task kept changing while this edit was applied; nothing was written. Try again."
     if isinstance(error, StoreFull):
@@ -154,29 +214,28 @@ def _text(text: str) -> list[ContentBlock]:
     return [TextContent(text=text)]
 
 
-async def call(tasks: TaskService, name: str, arguments: dict[str, Any] | None) -> CallToolResult:
+async def call(callees: Callees, name: str, arguments: dict[str, Any] | None) -> CallToolResult:
     """Runs one tool; whatever goes wrong is a tool error, never an error of the session."""
     tool = TOOLS.get(name)
     if tool is None:
         return CallToolResult(content=_text(f"Unknown tool {name!r}; the tools are {', '.join(TOOLS)}."), is_error=True)
     try:
-        answer = await tool.run(tasks, decoded(arguments, tool.arguments))
+        answer = msgspec.to_builtins(await tool.run(callees, decoded(arguments, tool.arguments)))
     except Exception as error:  # noqa: BLE001 - any failure is a tool error; `_problem` logs the unexpected
         return CallToolResult(content=_text(_problem(error, arguments or {})), is_error=True)
-    # Structured content is an object: a list of tasks is given as {"tasks": [...]}.
-    structured = answer if isinstance(answer, dict) else {"tasks": answer}
-    return CallToolResult(content=_text(msgspec.json.encode(answer).decode()), structured_content=structured)
+    return CallToolResult(content=_text(msgspec.json.encode(answer).decode()), structured_content=answer)
 
 
-def task_server(tasks: TaskService) -> Server[Any]:
+def task_server(tasks: TaskService, cursors: PageCursors) -> Server[Any]:
     """An MCP server whose tools call `tasks`; run it over stdio or mount it over streamable HTTP."""
     announced = ListToolsResult(tools=[tool.announced() for tool in TOOLS.values()])
+    callees = Callees(tasks, cursors)
 
     async def on_list_tools(_: ServerRequestContext[Any], __: PaginatedRequestParams | None) -> ListToolsResult:
         return announced
 
     async def on_call_tool(_: ServerRequestContext[Any], params: CallToolRequestParams) -> CallToolResult:
-        return await call(tasks, params.name, params.arguments)
+        return await call(callees, params.name, params.arguments)
 
     return Server(
         "todo-tasks",

@@ -26,8 +26,15 @@ async def call(client: Client, tool: str, **arguments: Any) -> Any:
     text = result.content[0].text
     assert not result.is_error, text
     answer = json.loads(text)
-    assert result.structured_content == (answer if isinstance(answer, dict) else {"tasks": answer})
+    assert result.structured_content == answer
     return answer
+
+
+async def listed(client: Client, **arguments: Any) -> list[Any]:
+    """list_tasks' page of tasks (its `next_cursor` checked to be null: a test asking for all gets all)."""
+    answer = await call(client, "list_tasks", **arguments)
+    assert answer["next_cursor"] is None or "limit" in arguments, answer
+    return list(answer["tasks"])
 
 
 async def refused(client: Client, tool: str, **arguments: Any) -> str:

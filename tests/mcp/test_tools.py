@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.mcp.clients import Tools, call, refused, rest_tasks
+from tests.mcp.clients import Tools, call, listed, refused, rest_tasks
 
 pytestmark = pytest.mark.anyio
 
@@ -39,7 +39,7 @@ async def test_every_tool_does_what_the_plan_says(tools: Tools, user: str) -> No
     async with tools.client() as client:
         added = await call(client, "add_task", user_id=user, title="Buy milk", description="2 litres", tags=["shop"])
         task_id = added["task_id"]
-        listed = await call(client, "list_tasks", user_id=user)
+        first_listing = await listed(client, user_id=user)
         completed = await call(client, "complete_task", user_id=user, task_id=task_id)
         again = await call(client, "complete_task", user_id=user, task_id=task_id)
         updated = await call(
@@ -50,13 +50,13 @@ async def test_every_tool_does_what_the_plan_says(tools: Tools, user: str) -> No
             title="Buy oat milk",
             due_at="2026-06-01T09:00:00+02:00",
         )
-        after_update = await call(client, "list_tasks", user_id=user, status="completed")
+        after_update = await listed(client, user_id=user, status="completed")
         deleted = await call(client, "delete_task", user_id=user, task_id=task_id)
-        remaining = await call(client, "list_tasks", user_id=user)
+        remaining = await listed(client, user_id=user)
 
     assert added == {"task_id": task_id, "status": "created", "title": "Buy milk"}
     assert str(uuid.UUID(task_id)) == task_id
-    assert [(t["id"], t["title"], t["description"], t["tags"], t["completed"]) for t in listed] == [
+    assert [(t["id"], t["title"], t["description"], t["tags"], t["completed"]) for t in first_listing] == [
         (task_id, "Buy milk", "2 litres", ["shop"], False)
     ]
     assert completed == again == {"task_id": task_id, "status": "completed", "title": "Buy milk"}
@@ -77,11 +77,11 @@ async def test_list_tasks_filters_sorts_and_limits(tools: Tools, user: str) -> N
         done = await call(client, "add_task", user_id=user, title="done")
         await call(client, "complete_task", user_id=user, task_id=done["task_id"])
 
-        pending_by_due = await call(client, "list_tasks", user_id=user, status="pending", sort="due_date")
-        latest_due_first = await call(client, "list_tasks", user_id=user, status="pending", sort="-due_date", limit=2)
-        high = await call(client, "list_tasks", user_id=user, priority="high", sort="title")
-        found = await call(client, "list_tasks", user_id=user, q="DON")
-        completed = await call(client, "list_tasks", user_id=user, status="completed")
+        pending_by_due = await listed(client, user_id=user, status="pending", sort="due_date")
+        latest_due_first = await listed(client, user_id=user, status="pending", sort="-due_date", limit=2)
+        high = await listed(client, user_id=user, priority="high", sort="title")
+        found = await listed(client, user_id=user, q="DON")
+        completed = await listed(client, user_id=user, status="completed")
 
     assert [t["title"] for t in pending_by_due] == ["a", "b", "c"]
     assert [t["title"] for t in latest_due_first] == ["c", "b"]
@@ -119,7 +119,7 @@ async def test_every_error_is_a_tool_error_an_agent_can_act_on_and_the_session_g
         }
         still_working = await call(client, "add_task", user_id=user, title="after the errors")
         null_title = await refused(client, "update_task", user_id=user, task_id=still_working["task_id"], title=None)
-        unchanged = await call(client, "list_tasks", user_id=user)
+        unchanged = await listed(client, user_id=user)
 
     for case, (_, _, expected) in ERRORS.items():
         assert expected in messages[case], (case, messages[case])
@@ -135,8 +135,8 @@ async def test_another_users_task_is_found_by_no_tool(tools: Tools, user: str, o
             await refused(client, tool, user_id=other_user, task_id=mine["task_id"], **extra)
             for tool, extra in [("complete_task", {}), ("update_task", {"title": "stolen"}), ("delete_task", {})]
         ]
-        theirs = await call(client, "list_tasks", user_id=other_user)
-        kept = await call(client, "list_tasks", user_id=user)
+        theirs = await listed(client, user_id=other_user)
+        kept = await listed(client, user_id=user)
 
     assert all(f"No task '{mine['task_id']}' for this user ('{other_user}')" in attempt for attempt in attempts)
     assert theirs == []
@@ -150,7 +150,7 @@ async def test_rest_and_mcp_see_the_same_tasks(tools: Tools, user: str) -> None:
         made_over_rest = (await rest.post(f"{tools.rest_url}/api/{user}/tasks", json={"title": "from REST"})).json()
     async with tools.client() as client:
         made_over_mcp = await call(client, "add_task", user_id=user, title="from MCP")
-        seen_over_mcp = await call(client, "list_tasks", user_id=user)
+        seen_over_mcp = await listed(client, user_id=user)
         await call(client, "complete_task", user_id=user, task_id=made_over_rest["id"])
 
     seen_over_rest = await rest_tasks(tools.rest_url, user)
@@ -159,3 +159,52 @@ async def test_rest_and_mcp_see_the_same_tasks(tools: Tools, user: str) -> None:
         (made_over_rest["id"], True),
         (made_over_mcp["task_id"], False),
     ]
+
+
+async def test_every_tool_declares_the_shape_of_its_answer(tools: Tools) -> None:
+    async with tools.client() as client:
+        announced = {tool.name: tool for tool in (await client.list_tools()).tools}
+
+    listing = announced["list_tasks"].output_schema
+    assert listing is not None
+    assert set(listing["required"]) == {"tasks", "next_cursor"}
+    assert listing["properties"]["tasks"]["items"] == {"$ref": "#/$defs/TaskOutput"}
+    assert "TaskOutput" in listing["$defs"]
+    for name in TOOL_NAMES - {"list_tasks"}:
+        outcome = announced[name].output_schema
+        assert outcome is not None
+        assert set(outcome["required"]) == {"task_id", "status", "title"}
+
+
+async def test_list_tasks_filters_by_completed_as_rest_does_and_pages_with_a_cursor(tools: Tools, user: str) -> None:
+    async with tools.client() as client:
+        made = [await call(client, "add_task", user_id=user, title=f"t{n}", completed=n % 2 == 1) for n in range(5)]
+        done = await listed(client, user_id=user, completed=True)
+        pages, cursor = [], None
+        while True:
+            page = await call(client, "list_tasks", user_id=user, limit=2, **({"cursor": cursor} if cursor else {}))
+            pages.append([task["title"] for task in page["tasks"]])
+            if (cursor := page["next_cursor"]) is None:
+                break
+        disagreeing = await refused(client, "list_tasks", user_id=user, status="pending", completed=True)
+        forged = await refused(client, "list_tasks", user_id=user, limit=2, cursor="not-a-cursor")
+
+    assert [task["title"] for task in done] == ["t1", "t3"]
+    assert pages == [["t0", "t1"], ["t2", "t3"], ["t4"]]
+    assert len({task["task_id"] for task in made}) == 5
+    assert "status" in disagreeing
+    assert "cursor" in forged
+
+
+async def test_add_task_with_an_idempotency_key_adds_once_however_often_an_agent_retries(
+    tools: Tools, user: str
+) -> None:
+    async with tools.client() as client:
+        first = await call(client, "add_task", user_id=user, title="once", idempotency_key="agent-call-1")
+        retried = await call(client, "add_task", user_id=user, title="once", idempotency_key="agent-call-1")
+        other_body = await refused(client, "add_task", user_id=user, title="another", idempotency_key="agent-call-1")
+        kept = await listed(client, user_id=user)
+
+    assert retried == first
+    assert "idempotency_key" in other_body
+    assert [task["title"] for task in kept] == ["once"]

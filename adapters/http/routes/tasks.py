@@ -13,8 +13,8 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_30
 from adapters.http.answers import JSONAnswer
 from adapters.http.bodies import OptionalStrictJSON, StrictJSON
 from adapters.http.conditional import etag, not_modified, versions_allowed
-from adapters.http.cursors import InvalidCursor, PageCursors
 from adapters.http.openapi import problem_responses
+from adapters.wire.cursors import InvalidCursor, PageCursors
 from adapters.wire.schemas import (
     COMPLETION_OF_STATUS,
     CompletionInput,
