@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from dotenv import dotenv_values
+
 DEFAULT_DATABASE_URL = "sqlite:///todo.sqlite3"
 STORE_KINDS = {"memory": "memory", "sqlite": "sqlite", "postgres": "postgres", "postgresql": "postgres"}
 
@@ -220,11 +222,13 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
-        """The settings in `env` (default: the process's environment); an empty variable counts as unset.
+        """The settings in `env`; by default the process's environment, over a `.env` file in the working
+        folder when there is one (the environment wins). An empty variable counts as unset.
 
         Raises ConfigurationError for the first value a setting does not allow.
         """
-        env = os.environ if env is None else env
+        if env is None:
+            env = {**{name: value or "" for name, value in dotenv_values(".env").items()}, **os.environ}
         values = {}
         for one in fields(cls):
             name, kind = one.metadata["env"], one.metadata["kind"]

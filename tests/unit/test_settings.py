@@ -123,3 +123,26 @@ def test_the_configuration_page_holds_every_setting_as_the_code_declares_it() ->
 
     assert Settings.table() in page
     assert all(f"`{one.metadata['env']}`" in page for one in fields(Settings))
+
+
+def test_a_env_file_in_the_working_folder_is_read_and_the_real_environment_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_text("# as .env.example has it\nDATABASE_URL=memory://\nTODO_PORT=9001\nTODO_WORKERS=3\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("TODO_WORKERS", raising=False)
+    monkeypatch.setenv("TODO_PORT", "9002")
+
+    settings = Settings.from_env()
+
+    assert (settings.database_url, settings.workers, settings.port) == ("memory://", 3, 9002)
+
+
+def test_a_bad_value_in_the_env_file_is_refused_like_any_other(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".env").write_text("TODO_WORKERS=many\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TODO_WORKERS", raising=False)
+
+    with pytest.raises(ConfigurationError, match="TODO_WORKERS='many'"):
+        Settings.from_env()
