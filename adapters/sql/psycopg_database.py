@@ -100,8 +100,15 @@ def _hung_up(connection: Connection) -> bool:
     return bool(poller.poll(0))
 
 
+# What a statement's failure can be short of a bug: the connection or the server failed, or the database
+# was never migrated (`todo serve --no-migrate` on a new database).
+_STORE_FAILURES = (psycopg.OperationalError, psycopg.InterfaceError, psycopg.errors.UndefinedTable)
+
+
 def _raise_unless_retried(error: psycopg.Error, connection: Connection, retry: bool) -> None:
     """After a failed statement: return to try it once more, or raise what the request should see."""
+    if isinstance(error, psycopg.errors.UndefinedTable):
+        raise StoreUnavailable(f"{error}; the database is not migrated: run `todo migrate`") from error
     if isinstance(error, psycopg.InterfaceError) and not connection.closed:
         raise error  # misuse of a healthy connection: a bug, not an outage
     if not (retry and connection.closed):
@@ -180,10 +187,8 @@ class PsycopgDatabase:
             try:
                 cursor = await connection.execute(sql, params)
                 return None if fetch is None else await fetch(cursor)
-            except (psycopg.OperationalError, psycopg.InterfaceError) as error:
+            except _STORE_FAILURES as error:
                 _raise_unless_retried(error, connection, retry=is_read and attempt == 1)
-            except psycopg.errors.UndefinedTable as error:  # started with --no-migrate on a new database
-                raise StoreUnavailable(f"{error}; the database is not migrated: run `todo migrate`") from error
             finally:
                 await self._release(connection)
         raise AssertionError("unreachable: the second attempt returns or raises")
@@ -194,7 +199,7 @@ class PsycopgDatabase:
         self._in_use += 1
         try:
             return await work(connection)
-        except (psycopg.OperationalError, psycopg.InterfaceError) as error:
+        except _STORE_FAILURES as error:
             _raise_unless_retried(error, connection, retry=False)
             raise AssertionError("unreachable: never retried") from error
         finally:

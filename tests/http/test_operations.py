@@ -37,6 +37,7 @@ def test_an_unreachable_store_is_a_503_problem_but_health_stays_up(url: str) -> 
             client.get("/ready"),
             client.get(tasks_url("u")),
             client.post(tasks_url("u"), json={"title": "x"}),
+            client.post(tasks_url("u"), json={"title": "x"}, headers={"Idempotency-Key": "retry-safe"}),
         ):
             assert_problem(response, 503)
             assert int(response.headers["retry-after"]) > 0
@@ -58,6 +59,7 @@ def test_a_store_not_migrated_is_not_ready_and_answers_503_not_500(
             client.get("/ready"),
             client.get(tasks_url("u")),
             client.post(tasks_url("u"), json={"title": "x"}),
+            client.post(tasks_url("u"), json={"title": "x"}, headers={"Idempotency-Key": "retry-safe"}),
         ):
             assert_problem(response, 503)
 
