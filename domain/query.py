@@ -109,6 +109,10 @@ class TaskQuery:
     def with_limit(self, limit: int) -> "TaskQuery":
         return TaskQuery(self.filter, self.sort, self.descending, limit, self.after)
 
+    def continued_after(self, position: Position) -> "TaskQuery":
+        """The same query, for the page after `position` (where a page cursor says the last one ended)."""
+        return TaskQuery(self.filter, self.sort, self.descending, self.limit, position)
+
     def position_of(self, task: Task) -> Position:
         return Position(getattr(task, SORT_ATTRIBUTES[self.sort]), task.id)
 

@@ -3,7 +3,7 @@ and nothing internal leaks."""
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 from litestar import Request, Response
@@ -11,7 +11,7 @@ from litestar.exceptions import HTTPException
 from litestar.types import ExceptionHandlersMap
 
 from adapters.http.nesting import MAX_JSON_DEPTH, TooDeeplyNested
-from adapters.wire.problems import PROBLEM_MEDIA_TYPE, RETRY_AFTER_SECONDS, Problem
+from adapters.wire.problems import PROBLEM_MEDIA_TYPE, RETRY_AFTER_SECONDS, Problem, body_too_large
 from adapters.wire.schemas import value_problem
 from domain.errors import (
     ChangesExpired,
@@ -101,7 +101,7 @@ def _http_error(request: Request[Any, Any, Any], error: HTTPException) -> Respon
     errors = [_field_error(request, item) for item in error.extra] if isinstance(error.extra, list) else []
     detail = str(error.detail)
     if error.status_code == 413:
-        detail = f"The body is larger than {request.app.request_max_body_size} bytes (TODO_MAX_BODY_BYTES)."
+        detail = body_too_large(cast(int, request.app.request_max_body_size))  # build_app always sets it
     elif detail.startswith("Validation failed for") and errors:  # Litestar's words for a parameter it could not read
         detail = "; ".join(f"{error.field}: {error.message}" for error in errors) + "."
     return problem(error.status_code, detail, errors, error.headers)

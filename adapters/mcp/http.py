@@ -17,7 +17,7 @@ from mcp.server import Server
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 
-from adapters.wire.problems import problem_messages
+from adapters.wire.problems import body_too_large, problem_messages
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ class McpEdge:
 
     def _detail(self, status: int, text: bytes) -> str:
         if status == 413:
-            return f"The body is larger than {self._max_body_bytes} bytes (TODO_MAX_BODY_BYTES)."
+            return body_too_large(self._max_body_bytes)
         said = text.decode("utf-8", "replace").strip().rstrip(".")
         return f"{said}: the MCP endpoint takes JSON-RPC messages as application/json." if said else ""
 

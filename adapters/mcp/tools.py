@@ -36,7 +36,6 @@ from domain.errors import (
     StoreUnavailable,
     TaskNotFound,
 )
-from domain.query import TaskQuery
 from domain.task import Task
 
 log = logging.getLogger(__name__)
@@ -88,7 +87,7 @@ async def list_tasks(callees: Callees, arguments: ListTasks) -> TaskList:
             after = await callees.cursors.decode(owner, arguments.cursor, query)
         except InvalidCursor as error:
             raise InvalidInput([FieldError("cursor", str(error))]) from None
-        query = TaskQuery(query.filter, query.sort, query.descending, query.limit, after)
+        query = query.continued_after(after)
     page = await callees.tasks.list(owner, query=query)
     following = None if page.next is None else await callees.cursors.encode(owner, query, page.next)
     return TaskList(list(map(TaskOutput.of, page.tasks)), following)

@@ -37,6 +37,11 @@ class Problem(msgspec.Struct):
         return cls("about:blank", HTTPStatus(status).phrase, status, detail, fields)
 
 
+def body_too_large(max_body_bytes: int) -> str:
+    """A 413's detail, wherever the limit stops a body."""
+    return f"The body is larger than {max_body_bytes} bytes (TODO_MAX_BODY_BYTES)."
+
+
 def problem_messages(status: int, detail: str, errors: Sequence[FieldError] = ()) -> tuple[Any, Any]:
     """The problem as the two ASGI messages that send it (`http.response.start`, `http.response.body`),
     for answers made outside a framework."""

@@ -164,9 +164,7 @@ class TaskController(Controller):
             query = FIRST_PAGE
         if cursor is not None:
             try:
-                query = TaskQuery(
-                    query.filter, query.sort, query.descending, limit, await self.cursors.decode(user_id, cursor, query)
-                )
+                query = query.continued_after(await self.cursors.decode(user_id, cursor, query))
             except InvalidCursor as error:
                 raise ValidationException(str(error), extra=[{"key": "cursor", "message": str(error)}]) from None
         page = await self.tasks.list(user_id, query=query)
