@@ -15,6 +15,8 @@ from mcp.server import Server
 from adapters.gauges import ServiceGauges
 from adapters.http.app import build_app, origin_allowed
 from adapters.http.edge.metrics import Metrics
+from adapters.identity.keys import PublishedKeys, SharedSecret, SigningKeys
+from adapters.identity.tokens import BearerTokens
 from adapters.mcp.http import StreamableHttp, streamable_http
 from adapters.mcp.tools import task_server
 from adapters.memory import InMemoryTaskStore
@@ -40,11 +42,36 @@ def cursor_secret(settings: Settings) -> Callable[[], bytes]:
     return functools.partial(stored_secret, settings.sqlalchemy_url, "cursor_key")
 
 
-def mcp_endpoint(settings: Settings, tools: Server[Any]) -> StreamableHttp | None:
+def bearer_tokens(settings: Settings) -> BearerTokens | None:
+    """What verifies callers' tokens, when TODO_AUTH asks for it."""
+    if settings.auth != "jwt":
+        return None
+    keys: SigningKeys = (
+        SharedSecret(settings.jwt_secret.encode())
+        if settings.jwt_secret
+        else PublishedKeys(settings.jwt_jwks_url, ttl=settings.jwt_jwks_ttl)
+    )
+    return BearerTokens(
+        keys,
+        algorithms=settings.token_algorithms,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        leeway=settings.jwt_leeway,
+        user_claim=settings.jwt_user_claim,
+    )
+
+
+def mcp_endpoint(settings: Settings, tools: Server[Any], tokens: BearerTokens | None) -> StreamableHttp | None:
     """The MCP tools over streamable HTTP, when TODO_MCP asks for them."""
     if not settings.mcp:
         return None
-    return streamable_http(tools, origin_allowed(settings.cors_origins), settings.max_body_bytes)
+    return streamable_http(
+        tools,
+        origin_allowed(settings.cors_origins),
+        settings.max_body_bytes,
+        tokens=tokens,
+        authorization_server=settings.jwt_authorization_server or settings.jwt_issuer,
+    )
 
 
 async def tune_garbage_collector() -> None:
@@ -66,6 +93,7 @@ def service_app(
     retention: RetentionSchedule,
     metrics: Metrics,
     mcp: StreamableHttp | None,
+    tokens: BearerTokens | None,
 ) -> Litestar:
     return build_app(
         tasks=tasks,
@@ -78,9 +106,10 @@ def service_app(
         max_body_bytes=settings.max_body_bytes,
         cors_origins=settings.cors_origins,
         access_log=settings.access_log,
-        mounts={"/mcp": mcp.app} if mcp else {},
+        mounts=mcp.mounts if mcp else {},
         lifespan=[mcp.running()] if mcp else [],
         metrics=metrics,
+        tokens=tokens,
     )
 
 
@@ -119,8 +148,9 @@ class Container(containers.DeclarativeContainer):
         ),
     )
     metrics = providers.Singleton(Metrics, settings.provided.metrics_path, gauges)
+    tokens = providers.Singleton(bearer_tokens, settings)
     mcp_tools = providers.Singleton(task_server, tasks, page_cursors)
-    mcp = providers.Singleton(mcp_endpoint, settings, mcp_tools)
+    mcp = providers.Singleton(mcp_endpoint, settings, mcp_tools, tokens)
 
     app = providers.Singleton(
         service_app,
@@ -133,4 +163,5 @@ class Container(containers.DeclarativeContainer):
         retention=retention,
         metrics=metrics,
         mcp=mcp,
+        tokens=tokens,
     )

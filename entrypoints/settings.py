@@ -153,6 +153,59 @@ def _secret(text: str) -> str:
 SECRET = Kind("a secret of at least 32 characters", _secret, lambda text: f"<{len(text.strip())} characters>")
 
 
+def choice(*words: str) -> Kind:
+    def parse(text: str) -> str:
+        if text.strip().lower() not in words:
+            raise ValueError(text)
+        return text.strip().lower()
+
+    return Kind(" or ".join(words), parse)
+
+
+def _text(text: str) -> str:
+    return text.strip()
+
+
+TEXT = Kind("any text", _text)
+
+_URL = re.compile(r"https?://[^/\s]+(/\S*)?")
+
+
+def _url(text: str) -> str:
+    if not _URL.fullmatch(text.strip()):
+        raise ValueError(text)
+    return text.strip()
+
+
+URL = Kind("an http:// or https:// URL", _url)
+
+ASYMMETRIC_ALGORITHMS = ("EdDSA", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512")
+SECRET_ALGORITHMS = ("HS256", "HS384", "HS512")
+
+
+def _algorithms(text: str) -> tuple[str, ...]:
+    named = tuple(name.strip() for name in text.split(",") if name.strip())
+    if not named or not set(named) <= {*ASYMMETRIC_ALGORITHMS, *SECRET_ALGORITHMS}:
+        raise ValueError(text)
+    return named
+
+
+ALGORITHMS = Kind(
+    f"comma-separated JWS algorithms: with a JWKS {', '.join(ASYMMETRIC_ALGORITHMS)}; with a secret "
+    f"{', '.join(SECRET_ALGORITHMS)}",
+    _algorithms,
+)
+
+
+def non_negative_seconds() -> Kind:
+    def parse(text: str) -> float:
+        if not _DECIMAL.fullmatch(text.strip()) or float(text) < 0:
+            raise ValueError(text)
+        return float(text)
+
+    return Kind("a number of seconds >= 0", parse)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = setting(
@@ -219,6 +272,54 @@ class Settings:
     metrics_path: str = setting(
         "TODO_METRICS_PATH", "/metrics", PATH, "where Prometheus scrapes the metrics (kept off the access log)"
     )
+    auth: str = setting(
+        "TODO_AUTH",
+        "off",
+        choice("off", "jwt"),
+        "jwt: every route under /api/{user_id}/ and /mcp needs a bearer token (JWT) whose user is the path's",
+    )
+    jwt_jwks_url: str = setting(
+        "TODO_JWT_JWKS_URL",
+        "",
+        URL,
+        "where the signer publishes its public keys (Better Auth: https://<front end>/api/auth/jwks)",
+    )
+    jwt_jwks_ttl: float = setting("TODO_JWT_JWKS_TTL", 300.0, seconds(), "seconds before the keys are fetched again")
+    jwt_secret: str = setting(
+        "TODO_JWT_SECRET", "", SECRET, "instead of a JWKS: the secret shared with a signer of HS256 tokens"
+    )
+    jwt_algorithms: tuple[str, ...] = setting(
+        "TODO_JWT_ALGORITHMS",
+        (),
+        ALGORITHMS,
+        "the algorithms a token may be signed with (unset: EdDSA,ES256,RS256 with a JWKS, HS256 with a secret)",
+    )
+    jwt_issuer: str = setting(
+        "TODO_JWT_ISSUER", "", TEXT, "the `iss` every token must carry (Better Auth: its base URL)"
+    )
+    jwt_audience: str = setting(
+        "TODO_JWT_AUDIENCE", "", TEXT, "the `aud` every token must carry (Better Auth: its base URL)"
+    )
+    jwt_leeway: float = setting(
+        "TODO_JWT_LEEWAY", 30.0, non_negative_seconds(), "seconds of clock difference allowed on `exp` and `nbf`"
+    )
+    jwt_user_claim: str = setting("TODO_JWT_USER_CLAIM", "sub", TEXT, "the claim that names the token's user")
+    jwt_authorization_server: str = setting(
+        "TODO_JWT_AUTHORIZATION_SERVER",
+        "",
+        URL,
+        "the authorization server MCP clients are sent to (unset: TODO_JWT_ISSUER)",
+    )
+
+    def __post_init__(self) -> None:
+        if self.auth == "jwt":
+            check_token_settings(self)
+
+    @property
+    def token_algorithms(self) -> tuple[str, ...]:
+        if self.jwt_algorithms:
+            return self.jwt_algorithms
+        return SECRET_ALGORITHMS[:1] if self.jwt_secret else ("EdDSA", "ES256", "RS256")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -284,6 +385,24 @@ class Settings:
     def libpq_url(self) -> str:
         """The URL as libpq reads it: `sslmode`, `channel_binding` and the rest pass through unchanged."""
         return "postgresql://" + self.database_url.split("://", 1)[1]
+
+
+def check_token_settings(settings: Settings) -> None:
+    """With TODO_AUTH=jwt: one source of keys, the claims every token is checked against, and only
+    algorithms that source can verify (never an HMAC with a public key, never `none`)."""
+    if bool(settings.jwt_jwks_url) == bool(settings.jwt_secret):
+        raise ConfigurationError("TODO_AUTH=jwt needs one of TODO_JWT_JWKS_URL or TODO_JWT_SECRET, not both or neither")
+    for name, value in (("TODO_JWT_ISSUER", settings.jwt_issuer), ("TODO_JWT_AUDIENCE", settings.jwt_audience)):
+        if not value:
+            raise ConfigurationError(f"TODO_AUTH=jwt needs {name} (for Better Auth: its base URL)")
+    allowed = SECRET_ALGORITHMS if settings.jwt_secret else ASYMMETRIC_ALGORITHMS
+    wrong = [name for name in settings.token_algorithms if name not in allowed]
+    if wrong:
+        source = "TODO_JWT_SECRET" if settings.jwt_secret else "TODO_JWT_JWKS_URL"
+        raise ConfigurationError(
+            f"TODO_JWT_ALGORITHMS={','.join(settings.jwt_algorithms)!r} is not allowed with {source}: "
+            f"expected some of {', '.join(allowed)}"
+        )
 
 
 if __name__ == "__main__":

@@ -9,11 +9,12 @@ from litestar.config.cors import CORSConfig
 from litestar.handlers import ASGIRouteHandler
 from litestar.openapi import OpenAPIConfig
 
+from adapters.http.edge.authentication import Authentication
 from adapters.http.edge.metrics import Metrics
 from adapters.http.edge.observability import RequestObservability, route_template, stdout_writer
 from adapters.http.edge.path_guard import PathGuard
 from adapters.http.exception_handlers import EXCEPTION_HANDLERS
-from adapters.http.openapi import X_REQUEST_ID, finish_document
+from adapters.http.openapi import X_REQUEST_ID, declare_bearer, finish_document
 from adapters.http.parameters import refuse_unknown_query_parameters
 from adapters.http.routes import bound
 from adapters.http.routes.docs import DOCS_PATH, SwaggerUIPage, docs_router
@@ -21,6 +22,7 @@ from adapters.http.routes.events import TaskEventsController
 from adapters.http.routes.operations import OperationsController
 from adapters.http.routes.stream import HEARTBEAT_SECONDS, EventStreamController
 from adapters.http.routes.tasks import TaskController
+from adapters.identity.tokens import BearerTokens
 from adapters.wire.cursors import PageCursors
 from application.events import TaskEvents
 from application.streams import EventStreams
@@ -28,14 +30,15 @@ from application.tasks import TaskService
 
 # What a browser front end on another origin may send and read (when CORS is on).
 CORS_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-CORS_REQUEST_HEADERS = ["Content-Type", "If-Match", "If-None-Match", "Idempotency-Key", "X-Request-ID"]
-CORS_EXPOSED_HEADERS = ["ETag", "Location", "Link", "X-Request-ID", "Retry-After"]
+CORS_REQUEST_HEADERS = ["Authorization", "Content-Type", "If-Match", "If-None-Match", "Idempotency-Key", "X-Request-ID"]
+CORS_EXPOSED_HEADERS = ["ETag", "Location", "Link", "X-Request-ID", "Retry-After", "WWW-Authenticate"]
 
 DESCRIPTION = """\
 Keeps each user's todo tasks for web and mobile front ends, scripts and other services. A task \
-belongs to the user named in the path (`/api/{user_id}/tasks`); there is no authentication yet, and \
-every read and write is scoped to that owner, so another user's task answers exactly like a missing \
-one (404). Every 4xx and 5xx body is an RFC 9457 problem (`application/problem+json`) with `type`, \
+belongs to the user named in the path (`/api/{user_id}/tasks`), and every read and write is scoped to \
+that owner, so another user's task answers exactly like a missing one (404). With authentication on \
+(`TODO_AUTH=jwt`), every route under `/api/{user_id}/` also needs a bearer token whose user is the \
+path's: "Authorize" below takes one. Every 4xx and 5xx body is an RFC 9457 problem (`application/problem+json`) with `type`, \
 `title`, `status` and `detail`; a validation problem also names each offending field in `errors`. \
 Every response carries an `X-Request-ID` header: the client's own, echoed when it is 1 to 200 visible \
 ASCII characters, otherwise a new one; the access log names it, so quote it when reporting a problem."""
@@ -50,7 +53,7 @@ def cors_config(origins: Sequence[str]) -> CORSConfig | None:
         allow_methods=list(CORS_METHODS),  # type: ignore[arg-type]
         allow_headers=list(CORS_REQUEST_HEADERS),
         expose_headers=list(CORS_EXPOSED_HEADERS),
-        allow_credentials=False,  # no cookies or HTTP authentication: nothing for a browser to send along
+        allow_credentials=False,  # no cookies: a bearer token is a header the front end sets itself
         max_age=600,
     )
 
@@ -84,9 +87,11 @@ def build_app(
     mounts: Mapping[str, Any] = {},
     lifespan: Sequence[AbstractAsyncContextManager[None]] = (),
     metrics: Metrics | None = None,
+    tokens: BearerTokens | None = None,
 ) -> Litestar:
     """`mounts`: ASGI apps served under a path (such as the MCP endpoint), outside the OpenAPI
-    document; `lifespan`: contexts entered around the app's life (what those apps need running)."""
+    document; `lifespan`: contexts entered around the app's life (what those apps need running);
+    `tokens`: with authentication on, what verifies the bearer tokens of routes under /api/."""
     if metrics is not None:
         on_startup = [*on_startup, metrics.start]
         on_shutdown = [metrics.stop, *on_shutdown]
@@ -118,10 +123,14 @@ def build_app(
         debug=False,
     )
     finish_document(app.openapi_schema)
+    handler = app.asgi_handler
+    if tokens is not None:
+        declare_bearer(app.openapi_schema)
+        handler = Authentication(handler, tokens)
     # Outermost, around Litestar's own CORS and exception handling: app-level `middleware=` would miss
     # unknown routes, 405s and CORS preflights, which Litestar answers before any route's middleware runs.
     app.asgi_handler = RequestObservability(
-        PathGuard(app.asgi_handler),
+        PathGuard(handler),
         write=stdout_writer() if access_log else None,
         route_of=route_template(app),
         unlogged={metrics.path} if metrics else set(),

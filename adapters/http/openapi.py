@@ -27,6 +27,7 @@ from litestar.openapi.spec import (
     Operation,
     Reference,
     Schema,
+    SecurityScheme,
 )
 
 from adapters.wire.problems import PROBLEM_MEDIA_TYPE, Problem
@@ -41,6 +42,9 @@ PROBLEM_DESCRIPTIONS: Mapping[int, str] = {
     412: "A precondition (`If-Match`) does not hold: the task changed since it was read.",
     413: "The body is larger than the service accepts (`TODO_MAX_BODY_BYTES`).",
     415: "The body is declared as another media type than JSON (`application/json`, or `application/merge-patch+json`).",
+    401: "No bearer token, or one that is not valid (expired, wrongly signed, another issuer or audience); "
+    "`WWW-Authenticate` says which (RFC 6750).",
+    403: "The token is valid but acts for another user than the one in the path.",
     422: "Valid JSON of the wrong shape or type, or a value that breaks a rule; `errors` names each field.",
     500: "A bug: the body says nothing about the internals; the server logs the details.",
     503: "The task store cannot be reached right now; `Retry-After` says when to try again.",
@@ -103,14 +107,15 @@ def problem_responses(*statuses: int, descriptions: Mapping[int, str] | None = N
     return responses
 
 
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def _operations_of(path_item: object) -> list[Operation]:
+    return [operation for operation in (getattr(path_item, method) for method in _METHODS) if operation is not None]
+
+
 def _operations(document: OpenAPI) -> list[Operation]:
-    methods = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-    return [
-        operation
-        for path_item in (document.paths or {}).values()
-        for operation in (getattr(path_item, method) for method in methods)
-        if operation is not None
-    ]
+    return [operation for path_item in (document.paths or {}).values() for operation in _operations_of(path_item)]
 
 
 def _is_problem(response: OpenAPIResponse) -> bool:
@@ -219,3 +224,39 @@ def finish_document(document: OpenAPI) -> OpenAPI:
             if status in ("503", "507"):
                 response.headers.setdefault("Retry-After", _RETRY_AFTER_HEADER)
     return document
+
+
+BEARER_SCHEME = "bearerAuth"
+_WWW_AUTHENTICATE_HEADER = OpenAPIHeader(
+    schema=Schema(type=OpenAPIType.STRING),
+    description='The RFC 6750 challenge, such as `Bearer realm="todo", error="invalid_token"`.',
+)
+
+
+def declare_bearer(document: OpenAPI) -> None:
+    """With TODO_AUTH=jwt: the bearer scheme (so that "Authorize" in /docs works), required by every
+    operation under /api/{user_id}/, each of which may then answer 401 and 403."""
+    document.components.security_schemes = {
+        BEARER_SCHEME: SecurityScheme(
+            type="http",
+            scheme="bearer",
+            bearer_format="JWT",
+            description="A JWT from the sign-in service (Better Auth: `/api/auth/token`) whose user is the path's.",
+        )
+    }
+    problem = Reference(ref="#/components/schemas/Problem")
+    for path, item in (document.paths or {}).items():
+        if not path.startswith("/api/"):
+            continue
+        for operation in _operations_of(item):
+            operation.security = [{BEARER_SCHEME: []}]
+            responses = operation.responses = dict(operation.responses or {})
+            for status in (401, 403):
+                headers: dict[str, OpenAPIHeader | Reference] = {"X-Request-ID": _REQUEST_ID_HEADER}
+                if status == 401:
+                    headers["WWW-Authenticate"] = _WWW_AUTHENTICATE_HEADER
+                responses[str(status)] = OpenAPIResponse(
+                    description=problem_description(status),
+                    content={PROBLEM_MEDIA_TYPE: OpenAPIMediaType(schema=problem)},
+                    headers=headers,
+                )

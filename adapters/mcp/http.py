@@ -5,6 +5,12 @@ specification asks HTTP servers to check `Origin` against DNS rebinding (a web p
 site that resolves its own name to this server's address): a request carrying an `Origin` is
 served only when that origin may call the API (`TODO_CORS_ORIGINS`); agents, which are not
 browsers, send none. `McpEdge` says what else is refused before the SDK sees a request.
+
+With authentication on, the endpoint is an OAuth protected resource as the MCP authorization
+specification asks: a request without a valid bearer token gets 401 with
+`WWW-Authenticate: Bearer resource_metadata="…"`, which points at the resource's metadata
+(RFC 9728, `/.well-known/oauth-protected-resource`): the authorization server that issues its
+tokens. The tools then act for the token's user only.
 """
 
 from collections.abc import Callable, Sequence
@@ -12,22 +18,38 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from litestar.types import ASGIApp, Receive, Scope, Send
 from mcp.server import Server
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 
+from adapters.identity.edge import NO_KEYS, NO_TOKEN, bearer_token, refusal
+from adapters.identity.tokens import BearerTokens, KeysUnavailable, TokenRefused
 from adapters.wire.problems import body_too_large, problem_messages
+
+ENDPOINT = "/mcp"
+RESOURCE_METADATA = "/.well-known/oauth-protected-resource"
 
 
 @dataclass(frozen=True)
 class StreamableHttp:
-    app: ASGIApp
+    mounts: dict[str, ASGIApp]
+    """What to serve under which path: the endpoint, and with authentication on its metadata."""
     running: Callable[[], AbstractAsyncContextManager[None]]
     """Enter around the app's life: it runs the task group the requests are served in."""
 
 
-def streamable_http(server: Server[Any], origin_allowed: Callable[[str], bool], max_body_bytes: int) -> StreamableHttp:
+def streamable_http(
+    server: Server[Any],
+    origin_allowed: Callable[[str], bool],
+    max_body_bytes: int,
+    *,
+    tokens: BearerTokens | None = None,
+    authorization_server: str = "",
+) -> StreamableHttp:
+    """`tokens`: with authentication on, what verifies the callers' bearer tokens, which
+    `authorization_server` issues."""
     manager = StreamableHTTPSessionManager(
         server,
         stateless=True,
@@ -37,7 +59,42 @@ def streamable_http(server: Server[Any], origin_allowed: Callable[[str], bool], 
         # check cannot know the names a proxy in front serves under.
         security_settings=TransportSecuritySettings(enable_dns_rebinding_protection=False),
     )
-    return StreamableHttp(McpEdge(manager.asgi_app, origin_allowed, max_body_bytes), manager.run)
+    edge = McpEdge(manager.asgi_app, origin_allowed, max_body_bytes, tokens)
+    mounts: dict[str, ASGIApp] = {ENDPOINT: edge}
+    if tokens is not None:
+        mounts[RESOURCE_METADATA] = ResourceMetadata(authorization_server)
+    return StreamableHttp(mounts, manager.run)
+
+
+def _base_url(scope: Scope) -> str:
+    host = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"host"), "localhost")
+    return f"{scope.get('scheme', 'http')}://{host}"
+
+
+class ResourceMetadata:
+    """RFC 9728's document for the MCP endpoint, at the well-known path and at it followed by `/mcp`
+    (where clients look first for a resource with a path)."""
+
+    def __init__(self, authorization_server: str) -> None:
+        self._authorization_server = authorization_server
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope.get("method") not in ("GET", "HEAD"):
+            await _send_problem(send, 405, "The resource metadata is read with GET.", [(b"allow", b"GET")])
+            return
+        document = {
+            "resource": _base_url(scope) + ENDPOINT,
+            "authorization_servers": [self._authorization_server],
+            "bearer_methods_supported": ["header"],
+            "resource_name": "Todo task service (MCP)",
+        }
+        body = msgspec.json.encode(document)
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+        start: Any = {"type": "http.response.start", "status": 200, "headers": headers}
+        await send(start)
+        await send(
+            {"type": "http.response.body", "body": body if scope.get("method") == "GET" else b"", "more_body": False}
+        )
 
 
 class McpEdge:
@@ -50,10 +107,13 @@ class McpEdge:
       of the same status; its JSON-RPC errors stay as they are, for the agent's client to read.
     """
 
-    def __init__(self, app: Any, allowed: Callable[[str], bool], max_body_bytes: int) -> None:
+    def __init__(
+        self, app: Any, allowed: Callable[[str], bool], max_body_bytes: int, tokens: BearerTokens | None = None
+    ) -> None:
         self._app = app
         self._allowed = allowed
         self._max_body_bytes = max_body_bytes
+        self._tokens = tokens
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         origin = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"origin"), None)
@@ -63,11 +123,33 @@ class McpEdge:
                 "a browser front end's origin must be listed in TODO_CORS_ORIGINS."
             )
             await _send_problem(send, 403, detail)
+        elif self._tokens is not None and not await self._authenticated(scope, send):
+            return
         elif scope.get("method") == "GET":
             detail = "The MCP endpoint offers no stream of its own: POST each JSON-RPC message to it."
             await _send_problem(send, 405, detail, [(b"allow", b"POST")])
         else:
             await self._app(scope, receive, self._plain_errors_as_problems(send))
+
+    async def _authenticated(self, scope: Scope, send: Send) -> bool:
+        """Whether the request carries a valid bearer token (its user then in the state, `caller`);
+        if not, the refusal is sent."""
+        assert self._tokens is not None
+        token, answer = bearer_token(scope), None
+        challenge = [("resource_metadata", _base_url(scope) + RESOURCE_METADATA + ENDPOINT)]
+        try:
+            if not token:
+                answer = refusal(401, NO_TOKEN, challenge=challenge)
+            else:
+                scope.setdefault("state", {})["caller"] = await self._tokens.caller(token)
+        except TokenRefused as refused:
+            answer = refusal(401, str(refused), error="invalid_token", challenge=challenge)
+        except KeysUnavailable:
+            answer = refusal(503, NO_KEYS)
+        if answer is not None:
+            await send(answer[0])
+            await send(answer[1])
+        return answer is None
 
     def _plain_errors_as_problems(self, send: Send) -> Any:
         refused: Any = None  # the start of an answer in plain text, held back

@@ -213,16 +213,30 @@ def _text(text: str) -> list[ContentBlock]:
     return [TextContent(text=text)]
 
 
-async def call(callees: Callees, name: str, arguments: dict[str, Any] | None) -> CallToolResult:
-    """Runs one tool; whatever goes wrong is a tool error, never an error of the session."""
+async def call(
+    callees: Callees, name: str, arguments: dict[str, Any] | None, *, acting_for: str | None = None
+) -> CallToolResult:
+    """Runs one tool; whatever goes wrong is a tool error, never an error of the session.
+    `acting_for`: the user a bearer token named (authentication on), the only `user_id` allowed."""
     tool = TOOLS.get(name)
     if tool is None:
         return CallToolResult(content=_text(f"Unknown tool {name!r}; the tools are {', '.join(TOOLS)}."), is_error=True)
+    if acting_for is not None and (arguments or {}).get("user_id") != acting_for:
+        said = f"This session acts for user {acting_for!r} only: pass user_id={acting_for!r}; nothing was done."
+        return CallToolResult(content=_text(said), is_error=True)
     try:
         answer = msgspec.to_builtins(await tool.run(callees, decoded(arguments, tool.arguments)))
     except Exception as error:  # noqa: BLE001 - any failure is a tool error; `_problem` logs the unexpected
         return CallToolResult(content=_text(_problem(error, arguments or {})), is_error=True)
     return CallToolResult(content=_text(msgspec.json.encode(answer).decode()), structured_content=answer)
+
+
+def _caller(context: ServerRequestContext[Any]) -> str | None:
+    """The user the HTTP edge found in the request's bearer token; None over stdio or without authentication."""
+    request = context.request
+    scope = getattr(request, "scope", None) or {}
+    caller = scope.get("state", {}).get("caller")
+    return caller.subject if caller is not None else None
 
 
 def task_server(tasks: TaskService, cursors: PageCursors) -> Server[Any]:
@@ -233,8 +247,8 @@ def task_server(tasks: TaskService, cursors: PageCursors) -> Server[Any]:
     async def on_list_tools(_: ServerRequestContext[Any], __: PaginatedRequestParams | None) -> ListToolsResult:
         return announced
 
-    async def on_call_tool(_: ServerRequestContext[Any], params: CallToolRequestParams) -> CallToolResult:
-        return await call(callees, params.name, params.arguments)
+    async def on_call_tool(context: ServerRequestContext[Any], params: CallToolRequestParams) -> CallToolResult:
+        return await call(callees, params.name, params.arguments, acting_for=_caller(context))
 
     return Server(
         "todo-tasks",

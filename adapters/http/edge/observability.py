@@ -8,6 +8,8 @@ stdout, in one `write` call:
 
     {"method":"GET","route":"/api/{user_id}/tasks","status":200,"duration_ms":0.412,"request_id":"..."}
 
+With authentication on, a request whose token was verified also names its user: `"subject":"..."`.
+
 `route` is the route's template, never the raw path, so user ids stay out of the logs; a path that
 matches no route is logged as it is. Per request it does only what cannot be done once: find the
 incoming header, draw 16 random bytes if needed, and wrap `send`.
@@ -39,7 +41,7 @@ Write = Callable[[bytes], object]
 RouteOf = Callable[[Scope], str]
 
 
-class AccessLine(msgspec.Struct):
+class AccessLine(msgspec.Struct, omit_defaults=True):
     """One access log line; the fields are written in this order."""
 
     method: str
@@ -47,6 +49,7 @@ class AccessLine(msgspec.Struct):
     status: int  # 0: the request ended (client gone, server stopping) before a response could reach the client
     duration_ms: float
     request_id: str
+    subject: str | None = None  # with authentication on: the user the bearer token names (never the token)
 
 
 def stdout_writer() -> Write:
@@ -148,7 +151,9 @@ class RequestObservability:
     def _log(self, scope: Scope, status: int, seconds: float, request_id: str) -> None:
         duration_ms = round(seconds * 1000, 3)
         route = scope.get("path_template") or self.route_of(scope)
-        line = AccessLine(scope["method"], route, status, duration_ms, request_id)  # type: ignore[typeddict-item]
+        caller = scope["state"].get("caller")
+        subject = caller.subject if caller is not None else None
+        line = AccessLine(scope["method"], route, status, duration_ms, request_id, subject)  # type: ignore[typeddict-item]
         # A full or closed stdout must not fail the request (the response is already sent). A plain
         # try costs nothing when nothing is raised; `contextlib.suppress` builds an object per request.
         try:  # noqa: SIM105

@@ -1,0 +1,58 @@
+"""With `TODO_AUTH=jwt`, every route under `/api/{user_id}/` serves only the user its bearer token
+names; the rest (`/health`, `/ready`, `/docs`, `/metrics`) stays open, and CORS preflights pass (a
+browser sends no credentials with them).
+
+The check runs before routing, so a refused request reaches no route: it writes nothing, opens no
+stream and takes no database connection. The token's user must equal the path's `{user_id}` exactly,
+as the server decoded the path; a valid token for anyone else is a 403, whether that user exists or
+not. The caller is left in the request's state (`caller`) for the access log and the event stream.
+"""
+
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from adapters.identity.edge import NO_KEYS, NO_TOKEN, OTHER_USER, TWO_TOKENS, TwoTokens, bearer_token, refusal
+from adapters.identity.tokens import BearerTokens, KeysUnavailable, TokenRefused
+
+HTTP = ScopeType.HTTP
+OWNER_PREFIX = "/api/"
+STREAM_SUFFIX = "/events"  # the one route a browser's EventSource reaches, with `access_token`
+
+
+class Authentication:
+    """ASGI middleware: the bearer token's user, or a refusal."""
+
+    __slots__ = ("app", "tokens")
+
+    def __init__(self, app: ASGIApp, tokens: BearerTokens) -> None:
+        self.app = app
+        self.tokens = tokens
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"]
+        if scope["type"] != HTTP or not path.startswith(OWNER_PREFIX) or scope["method"] == "OPTIONS":  # type: ignore[typeddict-item]
+            await self.app(scope, receive, send)
+            return
+        owner, _, rest = path[len(OWNER_PREFIX) :].partition("/")
+        answer = None
+        try:
+            token = bearer_token(scope, in_query=rest.rstrip("/") == STREAM_SUFFIX[1:])
+            if not token:
+                answer = refusal(401, NO_TOKEN)
+            else:
+                caller = await self.tokens.caller(token)
+                if caller.subject != owner:
+                    answer = refusal(403, OTHER_USER)
+                else:
+                    scope.setdefault("state", {})["caller"] = caller
+        except TwoTokens:
+            answer = refusal(400, TWO_TOKENS, error="invalid_request")
+        except TokenRefused as refused:
+            answer = refusal(401, str(refused), error="invalid_token")
+        except KeysUnavailable:
+            answer = refusal(503, NO_KEYS)
+        if answer is None:
+            await self.app(scope, receive, send)
+        else:
+            await send(answer[0])
+            await send(answer[1])
