@@ -88,6 +88,10 @@ def test_each_user_sees_and_changes_only_their_own_tasks(
     assert {answer.status_code for answer in attempts} == {403}
     assert {answer.content for answer in attempts} == {attempts[0].content}  # whether the user exists or not
     assert bob.id not in attempts[0].text
+    escaped_once = f"{alice.id[:-1]}%{ord(alice.id[-1]):02X}"  # the server decodes it to alice's id
+    escaped_twice = f"{alice.id[:-1]}%25{ord(alice.id[-1]):02X}"  # decoded once: not her id
+    assert httpx.get(f"{base}/api/{escaped_once}/tasks", headers=as_alice).status_code == 200
+    assert httpx.get(f"{base}/api/{escaped_twice}/tasks", headers=as_alice).status_code == 403
     still = httpx.get(f"{bobs}/tasks", headers=as_bob).json()
     assert [(t["title"], t["completed"]) for t in still] == [("bob's", False)]
 

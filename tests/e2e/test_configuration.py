@@ -56,3 +56,46 @@ def test_serve_help_lists_every_environment_variable(tmp_path: Path) -> None:
     for one in fields(Settings):
         assert one.metadata["env"] in finished.stdout
     assert "default 10; an integer >= 1" in finished.stdout
+
+
+JWT = {"TODO_AUTH": "jwt", "TODO_JWT_ISSUER": "https://auth.example", "TODO_JWT_AUDIENCE": "https://auth.example"}
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"TODO_AUTH": "on"}, "TODO_AUTH"),
+        ({**JWT}, "TODO_JWT_JWKS_URL"),
+        ({**JWT, "TODO_JWT_SECRET": "too short"}, "TODO_JWT_SECRET"),
+        ({**JWT, "TODO_JWT_SECRET": "s" * 32, "TODO_JWT_JWKS_URL": "https://auth.example/jwks"}, "not both"),
+        ({**JWT, "TODO_JWT_ISSUER": "", "TODO_JWT_SECRET": "s" * 32}, "TODO_JWT_ISSUER"),
+        ({**JWT, "TODO_JWT_AUDIENCE": "", "TODO_JWT_SECRET": "s" * 32}, "TODO_JWT_AUDIENCE"),
+        ({**JWT, "TODO_JWT_SECRET": "s" * 32, "TODO_JWT_ALGORITHMS": "RS256"}, "TODO_JWT_ALGORITHMS"),
+        ({**JWT, "TODO_JWT_JWKS_URL": "https://auth.example/jwks", "TODO_JWT_ALGORITHMS": "HS256"}, "HS256"),
+        ({**JWT, "TODO_JWT_JWKS_URL": "https://auth.example/jwks", "TODO_JWT_ALGORITHMS": "none"}, "'none'"),
+        ({**JWT, "TODO_JWT_JWKS_URL": "file:///etc/keys.json"}, "TODO_JWT_JWKS_URL"),
+    ],
+    ids=[
+        "unknown mode",
+        "no keys",
+        "short secret",
+        "two key sources",
+        "no issuer",
+        "no audience",
+        "RS256 with a secret",
+        "HS256 with a JWKS",
+        "alg none",
+        "JWKS not over HTTP",
+    ],
+)
+def test_a_bad_authentication_setting_ends_serve_with_one_line_and_status_78(
+    env: dict[str, str], named: str, tmp_path: Path
+) -> None:
+    finished = run(["serve", "--port", str(free_port())], env, tmp_path)
+
+    assert finished.returncode == EX_CONFIG
+    lines = finished.stderr.splitlines()
+    assert len(lines) == 1, finished.stderr
+    assert named in lines[0]
+    assert "s" * 32 not in finished.stderr  # a secret is never echoed
+    assert not (tmp_path / "todo.sqlite3").exists()
