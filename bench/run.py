@@ -9,6 +9,7 @@ import json
 import os
 import platform
 import resource
+import secrets
 import signal
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import jwt
 import psycopg
 from psycopg import sql
 
@@ -122,8 +124,12 @@ def seed(port: int, tasks_file: Path) -> None:
     tasks_file.write_text("\n".join(lines) + "\n")
 
 
-def wrk(port: int, scenario: str, seconds: int, connections: int, tasks_file: Path) -> dict[str, int]:
+def wrk(
+    port: int, scenario: str, seconds: int, connections: int, tasks_file: Path, tokens_file: Path | None = None
+) -> dict[str, int]:
     env = os.environ | {"SCENARIO": scenario, "TASKS_FILE": str(tasks_file)}
+    if tokens_file is not None:
+        env["TOKENS_FILE"] = str(tokens_file)
     command = [
         "wrk",
         "-t1",
@@ -140,9 +146,9 @@ def wrk(port: int, scenario: str, seconds: int, connections: int, tasks_file: Pa
     return json.loads(result_line.removeprefix("RESULT "))
 
 
-def warm_up(port: int, connections: int, tasks_file: Path) -> None:
+def warm_up(port: int, connections: int, tasks_file: Path, tokens_file: Path | None = None) -> None:
     """A few seconds of `mixed`: the pools filled and the statements prepared before anything is measured."""
-    wrk(port, "mixed", 3, connections, tasks_file)
+    wrk(port, "mixed", 3, connections, tasks_file, tokens_file)
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -200,6 +206,7 @@ def main() -> None:
     parser.add_argument("--scenarios", nargs="+", default=SCENARIOS, choices=SCENARIOS)
     parser.add_argument("--store", choices=["postgres", "sqlite", "both"], default="both")
     parser.add_argument("--skip-workers", action="store_true", help="skip the 1 vs 2 worker comparison")
+    parser.add_argument("--skip-auth", action="store_true", help="skip TODO_AUTH=jwt against off")
     args = parser.parse_args()
     for store in ("postgres", "sqlite") if args.store == "both" else (args.store,):
         run_store(store, args)
@@ -260,6 +267,65 @@ def run_store(store: str, args: argparse.Namespace) -> None:
                 stop(service)
 
     report(store, results, workers, busy, memory, args)
+    if not args.skip_auth:
+        report_auth(store, compare_auth(env, args, tasks_file), args)
+
+
+AUTH_SCENARIOS = ["get", "list", "mixed"]
+
+
+def compare_auth(env: dict[str, str], args: argparse.Namespace, tasks_file: Path) -> dict[str, dict[str, Measured]]:
+    """The service with TODO_AUTH=jwt against itself with it off, alternately, each user sending a
+    token of their own (HS256 from a shared secret; the service verifies each token once, then
+    answers from its cache of verified tokens, so the algorithm only counts on a token's first use)."""
+    secret = secrets.token_urlsafe(32)
+    issuer = "https://auth.bench.example"
+    on_env = env | {
+        "TODO_AUTH": "jwt",
+        "TODO_JWT_SECRET": secret,
+        "TODO_JWT_ISSUER": issuer,
+        "TODO_JWT_AUDIENCE": issuer,
+    }
+    expires = int(time.time()) + 24 * 3600
+    users = [f"user-{n}" for n in range(USERS)] + [f"writer-{n}" for n in range(1, 51)]
+    tokens_file = tasks_file.with_name("tokens.txt")
+    tokens_file.write_text(
+        "".join(
+            f"{user} {jwt.encode({'sub': user, 'iss': issuer, 'aud': issuer, 'exp': expires}, secret)}\n"
+            for user in users
+        )
+    )
+    off_port, on_port = 8801, 8803
+    results: dict[str, dict[str, Measured]] = {}
+    off, on = serve_service(off_port, 1, env), serve_service(on_port, 1, on_env)
+    try:
+        for port in (off_port, on_port):
+            warm_up(port, args.connections, tasks_file, tokens_file)
+        for scenario in [s for s in args.scenarios if s in AUTH_SCENARIOS]:
+            results[scenario] = {"off": Measured(), "on": Measured()}
+            for _ in range(args.rounds):
+                for name, port in (("off", off_port), ("on", on_port)):
+                    measured = wrk(port, scenario, args.duration, args.connections, tasks_file, tokens_file)
+                    results[scenario][name].add(measured)
+    finally:
+        stop(off)
+        stop(on)
+    return results
+
+
+def report_auth(store: str, results: dict[str, dict[str, Measured]], args: argparse.Namespace) -> None:
+    print(f"\n{store}: TODO_AUTH=jwt against off, alternately, {args.rounds} x {args.duration} s each, one worker\n")
+    print(
+        "| scenario | off req/s | jwt req/s | jwt / off | rounds' ratios | off p50 / p99 ms | jwt p50 / p99 ms | non-2xx |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for scenario, measured in results.items():
+        off, on = measured["off"], measured["on"]
+        print(
+            f"| {scenario} | {off.rps:,.0f} | {on.rps:,.0f} | {on.rps / off.rps:.0%} | {round_shares(on, off)} "
+            f"| {max(off.p50_ms):.1f} / {max(off.p99_ms):.1f} | {max(on.p50_ms):.1f} / {max(on.p99_ms):.1f} "
+            f"| {off.non2xx + off.socket_errors}, {on.non2xx + on.socket_errors} |"
+        )
 
 
 def report(
