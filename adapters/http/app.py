@@ -35,13 +35,14 @@ CORS_EXPOSED_HEADERS = ["ETag", "Location", "Link", "X-Request-ID", "Retry-After
 
 DESCRIPTION = """\
 Keeps each user's todo tasks for web and mobile front ends, scripts and other services. A task \
-belongs to the user named in the path (`/api/{user_id}/tasks`), and every read and write is scoped to \
-that owner, so another user's task answers exactly like a missing one (404). With authentication on \
-(`TODO_AUTH=jwt`), every route under `/api/{user_id}/` also needs a bearer token whose user is the \
-path's: "Authorize" below takes one. Every 4xx and 5xx body is an RFC 9457 problem (`application/problem+json`) with `type`, \
-`title`, `status` and `detail`; a validation problem also names each offending field in `errors`. \
-Every response carries an `X-Request-ID` header: the client's own, echoed when it is 1 to 200 visible \
-ASCII characters, otherwise a new one; the access log names it, so quote it when reporting a problem."""
+belongs to the user named in the path (`/api/{user_id}/tasks`), and every read and write is scoped \
+to that owner, so another user's task answers exactly like a missing one (404). With authentication \
+on (`TODO_AUTH=jwt`), every route under `/api/{user_id}/` also needs a bearer token whose user is \
+the path's: "Authorize" below takes one. Every 4xx and 5xx body is an RFC 9457 problem \
+(`application/problem+json`) with `type`, `title`, `status` and `detail`; a validation problem also \
+names each offending field in `errors`. Every response carries an `X-Request-ID` header: the \
+client's own, echoed when it is 1 to 200 visible ASCII characters, otherwise a new one; the access \
+log names it, so quote it when reporting a problem."""
 
 
 def cors_config(origins: Sequence[str]) -> CORSConfig | None:

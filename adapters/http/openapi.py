@@ -36,15 +36,15 @@ from domain.errors import FieldError
 
 PROBLEM_DESCRIPTIONS: Mapping[int, str] = {
     400: "The request is malformed: the body is not valid JSON, or a parameter has the wrong type or range.",
+    401: "No bearer token, or one that is not valid (expired, wrongly signed, another issuer or audience); "
+    "`WWW-Authenticate` says which (RFC 6750).",
+    403: "The token is valid but acts for another user than the one in the path.",
     404: "No such task for this user; a task of another user answers exactly the same.",
     405: "The path exists, but not with this method.",
     409: "Other writes kept changing the task while this edit was applied; nothing was written. Try again.",
     412: "A precondition (`If-Match`) does not hold: the task changed since it was read.",
     413: "The body is larger than the service accepts (`TODO_MAX_BODY_BYTES`).",
     415: "The body is declared as another media type than JSON (`application/json`, or `application/merge-patch+json`).",
-    401: "No bearer token, or one that is not valid (expired, wrongly signed, another issuer or audience); "
-    "`WWW-Authenticate` says which (RFC 6750).",
-    403: "The token is valid but acts for another user than the one in the path.",
     422: "Valid JSON of the wrong shape or type, or a value that breaks a rule; `errors` names each field.",
     500: "A bug: the body says nothing about the internals; the server logs the details.",
     503: "The task store cannot be reached right now; `Retry-After` says when to try again.",

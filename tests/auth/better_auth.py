@@ -93,17 +93,18 @@ class BetterAuth:
 
 
 @contextmanager
-def better_auth(log_dir: Path, **env: str) -> Iterator[BetterAuth]:
+def better_auth(log_dir: Path, script: str = "server.mjs", **env: str) -> Iterator[BetterAuth]:
     """A running Better Auth server; `env`: EXPIRATION_TIME, ROTATION_SECONDS (see server.mjs)."""
     install()
     port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
     log = log_dir / f"better-auth-{port}.log"
-    settings = {"PORT": str(port), "BETTER_AUTH_SECRET": secrets.token_urlsafe(32), **env}
+    settings = {"PORT": str(port), "BETTER_AUTH_URL": base_url, "BETTER_AUTH_SECRET": secrets.token_urlsafe(32), **env}
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(NODE), "server.mjs"], cwd=HERE, env={**os.environ, **settings}, stdout=out, stderr=subprocess.STDOUT
+            [str(NODE), script], cwd=HERE, env={**os.environ, **settings}, stdout=out, stderr=subprocess.STDOUT
         )
-    server = BetterAuth(f"http://127.0.0.1:{port}", process, log)
+    server = BetterAuth(base_url, process, log)
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while b"listening" not in log.read_bytes():

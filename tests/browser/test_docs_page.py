@@ -7,10 +7,12 @@ the system's browser (`executable_path`); it downloads none of its own.
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import jwt
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, Route, sync_playwright
 
@@ -98,3 +100,36 @@ def test_docs_list_every_operation_and_try_one_out(server: Server, page: Page, t
     page.screenshot(path=screenshot)
     assert screenshot.stat().st_size > 10_000
     print(f"\n{len(listed)} operations listed; Try it out on GET /api/{{user_id}}/tasks: 200; screenshot {screenshot}")
+
+
+def test_with_authentication_on_authorize_takes_a_token_that_try_it_out_sends(page: Page, tmp_path: Path) -> None:
+    secret, issuer = "a-secret-of-at-least-32-bytes-for-hs256", "https://auth.example.com"
+    settings = {"TODO_AUTH": "jwt", "TODO_JWT_SECRET": secret, "TODO_JWT_ISSUER": issuer, "TODO_JWT_AUDIENCE": issuer}
+    token = jwt.encode({"sub": "alice", "iss": issuer, "aud": issuer, "exp": int(time.time()) + 600}, secret)
+    with servers(tmp_path) as serve:
+        server = serve(None, env=settings)
+        httpx.post(f"{server.base_url}/api/alice/tasks", json={"title": "Buy milk"}, headers=_bearer(token))
+        page.context.unroute("**/*")
+        page.goto(f"{server.base_url}/docs")
+        page.wait_for_selector(".opblock")
+        page.locator(".auth-wrapper .authorize").click()
+        page.locator(".modal-ux input").fill(token)
+        page.locator(".modal-ux .auth-btn-wrapper .authorize").click()
+        page.locator(".modal-ux .btn-done").click()
+
+        listing = page.locator(
+            ".opblock-get", has=page.locator('.opblock-summary-path[data-path="/api/{user_id}/tasks"]')
+        )
+        listing.locator(".opblock-summary").click()
+        listing.locator(".try-out__btn").click()
+        listing.locator('tr[data-param-name="user_id"] input').fill("alice")
+        listing.locator(".execute").click()
+        status = listing.locator(".live-responses-table .response .response-col_status")
+        status.wait_for()
+        assert status.inner_text().strip() == "200"
+        assert "Buy milk" in listing.locator(".live-responses-table .response .response-col_description").inner_text()
+    assert token not in server.output()
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
