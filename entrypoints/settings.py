@@ -403,6 +403,9 @@ def check_token_settings(settings: Settings) -> None:
             f"TODO_JWT_ALGORITHMS={','.join(settings.jwt_algorithms)!r} is not allowed with {source}: "
             f"expected some of {', '.join(allowed)}"
         )
+    for name in settings.token_algorithms if settings.jwt_secret else ():
+        if len(settings.jwt_secret.encode()) * 8 < int(name[2:]):  # RFC 7518: a key as long as the hash
+            raise ConfigurationError(f"TODO_JWT_SECRET is too short for {name}: it needs {int(name[2:]) // 8} bytes")
 
 
 if __name__ == "__main__":

@@ -74,6 +74,7 @@ JWT = {"TODO_AUTH": "jwt", "TODO_JWT_ISSUER": "https://auth.example", "TODO_JWT_
         ({**JWT, "TODO_JWT_JWKS_URL": "https://auth.example/jwks", "TODO_JWT_ALGORITHMS": "HS256"}, "HS256"),
         ({**JWT, "TODO_JWT_JWKS_URL": "https://auth.example/jwks", "TODO_JWT_ALGORITHMS": "none"}, "'none'"),
         ({**JWT, "TODO_JWT_JWKS_URL": "file:///etc/keys.json"}, "TODO_JWT_JWKS_URL"),
+        ({**JWT, "TODO_JWT_SECRET": "s" * 32, "TODO_JWT_ALGORITHMS": "HS256,HS512"}, "HS512"),
     ],
     ids=[
         "unknown mode",
@@ -86,6 +87,7 @@ JWT = {"TODO_AUTH": "jwt", "TODO_JWT_ISSUER": "https://auth.example", "TODO_JWT_
         "HS256 with a JWKS",
         "alg none",
         "JWKS not over HTTP",
+        "secret too short for HS512",
     ],
 )
 def test_a_bad_authentication_setting_ends_serve_with_one_line_and_status_78(
