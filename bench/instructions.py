@@ -1,6 +1,9 @@
-"""Instructions per request, counted by valgrind's callgrind: the service against the bare reference.
+"""Instructions per request, counted by valgrind's callgrind: the service, the framework floor
+(bench/reference_litestar.py) and the bare reference.
 
 python -m bench.instructions [--store postgres|sqlite|both] [--requests 400] [--todo PATH]
+python -m bench.instructions --store both --write-budget bench/instruction-budget.json
+python -m bench.instructions --store sqlite --check bench/instruction-budget.json   (what CI runs)
 
 Wall-clock rates on this shared machine move 10 to 20 points between runs of the same tree; an
 instruction count hardly moves (the same tree and requests count the same within about 0.5%,
@@ -8,8 +11,9 @@ whatever else the machine runs). Each party runs under callgrind, counting off u
 and warmed up: per scenario 50 requests warm it up, the counters are zeroed, `--requests` requests go one
 after another on one keep-alive connection, and the counters are read: every instruction the
 server process ran for them, in all its threads (not the database server's, not the client's).
-`share` is the reference's count over the service's, as bench.run's share is the service's rate
-over the reference's.
+`floor / service` is the floor's count over the service's, as bench.run's `service / floor` is the
+service's rate over the floor's. `--check` fails when the service's or the floor's count of a
+scenario is more than 3% over the budget file's; a commit that raises a budget says why.
 
 One request at a time on one connection is not wrk's 32: the event loop's cost per request is
 higher here than under load, for both parties alike. Use this to compare trees (`--todo` names
@@ -17,6 +21,7 @@ another checkout's `todo` command) and to see what a change costs; use bench.run
 """
 
 import argparse
+import json
 import os
 import random
 import subprocess
@@ -24,6 +29,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -90,27 +96,70 @@ def instructions_per_request(port: int, since_last: Callable[[], int], requests:
     return since_last() / (len(requests) - WARM_UP)
 
 
-def run_store(store: str, args: argparse.Namespace) -> None:
+PARTIES = ("service", "floor", "reference")
+Counts = dict[str, dict[str, float]]  # scenario -> party -> instructions per request
+
+
+def run_store(store: str, args: argparse.Namespace, parties: tuple[str, ...] = PARTIES) -> Counts:
     env = os.environ | {"DATABASE_URL": database_url(store)}
-    service_port, reference_port = 8811, 8812
+    ports = {"service": 8811, "floor": 8813, "reference": 8812}
     tasks_file = Path(tempfile.mkdtemp()) / "tasks.txt"
-    counts: dict[str, dict[str, float]] = {}
-    with under_callgrind(service_command(service_port, todo=args.todo), service_port, env) as service_count:
-        seed(service_port, tasks_file)  # the service migrates the database; the reference then shares it
+    counts: Counts = {scenario: {} for scenario in args.scenarios}
+    with under_callgrind(service_command(ports["service"], todo=args.todo), ports["service"], env) as service_count:
+        seed(ports["service"], tasks_file)  # the service migrates the database; the references then share it
         tasks = [line.split() for line in tasks_file.read_text().splitlines()]
-        with under_callgrind(reference_command(reference_port, store), reference_port, env) as reference_count:
+        requests = {s: scenario_requests(s, tasks, WARM_UP + args.requests) for s in args.scenarios}
+        for scenario in args.scenarios:
+            counts[scenario]["service"] = instructions_per_request(ports["service"], service_count, requests[scenario])
+    for party in parties[1:]:
+        command = reference_command(ports[party], store, "floor" if party == "floor" else "bare")
+        with under_callgrind(command, ports[party], env) as party_count:
             for scenario in args.scenarios:
-                requests = scenario_requests(scenario, tasks, WARM_UP + args.requests)
-                counts[scenario] = {
-                    "service": instructions_per_request(service_port, service_count, requests),
-                    "reference": instructions_per_request(reference_port, reference_count, requests),
-                }
-    print(f"\n{store}: instructions per request, {args.requests} requests per scenario, `{args.todo}`\n")
-    print("| scenario | service | reference | share |")
-    print("| --- | ---: | ---: | ---: |")
+                counts[scenario][party] = instructions_per_request(ports[party], party_count, requests[scenario])
+    return counts
+
+
+def report(store: str, counts: Counts, args: argparse.Namespace) -> None:
+    print(f"\n{store}: instructions per request (thousands), {args.requests} requests per scenario, `{args.todo}`\n")
+    print("| scenario | service | floor | reference | service - floor | floor / service | reference / service |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for scenario, count in counts.items():
-        service, reference = count["service"], count["reference"]
-        print(f"| {scenario} | {service / 1000:,.0f}k | {reference / 1000:,.0f}k | {reference / service:.0%} |")
+        service, floor, reference = count["service"], count["floor"], count["reference"]
+        print(
+            f"| {scenario} | {service / 1000:,.0f} | {floor / 1000:,.0f} | {reference / 1000:,.0f} "
+            f"| {(service - floor) / 1000:,.0f} | {floor / service:.0%} | {reference / service:.0%} |"
+        )
+
+
+def write_budget(path: Path, stores: dict[str, Counts], requests: int) -> None:
+    budget = {
+        "requests": requests,
+        "stores": {
+            store: {s: {p: round(c[p]) for p in BUDGETED} for s, c in counts.items()}
+            for store, counts in stores.items()
+        },
+    }
+    path.write_text(json.dumps(budget, indent=2) + "\n")
+
+
+BUDGETED = ("service", "floor")
+TOLERANCE = 0.03
+
+
+def over_budget(budget: dict[str, Any], store: str, counts: Counts) -> list[str]:
+    """Each count more than 3% over its budget, as a line; the table of all on stdout."""
+    print(f"\n{store}: instructions per request (thousands) against bench/instruction-budget.json\n")
+    print("| scenario | party | budget | now | change |\n| --- | --- | ---: | ---: | ---: |")
+    over = []
+    for scenario, count in counts.items():
+        for party in BUDGETED:
+            allowed, now = budget["stores"][store][scenario][party], count[party]
+            print(f"| {scenario} | {party} | {allowed / 1000:,.0f} | {now / 1000:,.0f} | {now / allowed - 1:+.1%} |")
+            if now > allowed * (1 + TOLERANCE):
+                over.append(
+                    f"{store} {scenario} {party}: {now:,.0f} instructions, {now / allowed - 1:+.1%} over its budget"
+                )
+    return over
 
 
 def main() -> None:
@@ -119,9 +168,22 @@ def main() -> None:
     parser.add_argument("--scenarios", nargs="+", default=SCENARIOS, choices=SCENARIOS)
     parser.add_argument("--store", choices=["postgres", "sqlite", "both"], default="postgres")
     parser.add_argument("--todo", default=str(BIN / "todo"), help="the `todo` command to measure")
+    parser.add_argument("--write-budget", type=Path, help="record the service's and the floor's counts there")
+    parser.add_argument("--check", type=Path, help="fail when a count is more than 3%% over this budget")
     args = parser.parse_args()
-    for store in ("postgres", "sqlite") if args.store == "both" else (args.store,):
-        run_store(store, args)
+    stores = ("postgres", "sqlite") if args.store == "both" else (args.store,)
+    if args.check:
+        budget = json.loads(args.check.read_text())
+        args.requests = budget["requests"]
+        over = [line for store in stores for line in over_budget(budget, store, run_store(store, args, BUDGETED))]
+        if over:
+            raise SystemExit("\n".join(["Instructions per request over budget:", *over]))
+        return
+    measured = {store: run_store(store, args) for store in stores}
+    for store, counts in measured.items():
+        report(store, counts, args)
+    if args.write_budget:
+        write_budget(args.write_budget, measured, args.requests)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,9 @@ A plain ASGI callable with one sqlite3 connection (WAL, `synchronous=FULL`: the 
 durability), msgspec, and the same SQL as the service's SQLite adapter. It serves just the four
 routes the benchmark drives, with the same JSON, and nothing else: every statement runs on the
 event loop, each write commits on its own. Run: uvicorn bench.reference_sqlite:app
+
+Its statements live in `SqliteTasks`, which the Litestar floor (bench/reference_litestar.py) serves
+too.
 """
 
 import json
@@ -12,9 +15,7 @@ import sqlite3
 import uuid
 from datetime import UTC, datetime
 
-import msgspec
-
-from bench.reference import JSON, PAGE, PRIORITIES, TaskIn, TaskOut, read_body, respond
+from bench.reference import PAGE, PRIORITIES, TaskIn, TaskOut, bare_app
 
 COLUMNS = (
     "id, user_id, title, description, completed, created_at, updated_at, priority, due_at, tags, completed_at, version"
@@ -27,10 +28,6 @@ TOGGLE = (
 )
 INSERT = f"INSERT INTO tasks ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 STORED = "%Y-%m-%d %H:%M:%S.%f"  # how the service's SQLite adapter keeps a time (SQLAlchemy's format)
-
-encode = msgspec.json.Encoder().encode
-decode_task = msgspec.json.Decoder(TaskIn).decode
-connection: sqlite3.Connection | None = None
 
 
 def moment(text: str | None) -> datetime | None:
@@ -54,63 +51,46 @@ def task_out(row: tuple) -> TaskOut:
     )
 
 
-def one_task(row: tuple) -> tuple[bytes, list[tuple[bytes, bytes]]]:
-    return encode(task_out(row)), [*JSON, (b"etag", b'"%d"' % row[-1])]
+class SqliteTasks:
+    """The four statements on one sqlite3 connection, run on the event loop; what the bare reference
+    and the Litestar floor (bench/reference_litestar.py) serve on SQLite."""
 
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.connection: sqlite3.Connection | None = None
 
-def open_database() -> sqlite3.Connection:
-    opened = sqlite3.connect(os.environ["DATABASE_URL"].removeprefix("sqlite:///"), isolation_level=None)
-    opened.execute("PRAGMA journal_mode=WAL")
-    opened.execute("PRAGMA synchronous=FULL")
-    opened.execute("PRAGMA busy_timeout=10000")
-    return opened
+    async def open(self) -> None:
+        self.connection = sqlite3.connect(self.path, isolation_level=None)
+        self.connection.execute("PRAGMA journal_mode=WAL")
+        self.connection.execute("PRAGMA synchronous=FULL")
+        self.connection.execute("PRAGMA busy_timeout=10000")
 
+    async def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
 
-async def app(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
-    global connection
-    if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                connection = open_database()
-                await send({"type": "lifespan.startup.complete"})
-            else:
-                await send({"type": "lifespan.shutdown.complete"})
-                return
-    assert connection is not None
-    parts = scope["path"].split("/")  # '', 'api', user, 'tasks'[, id[, 'complete']]
-    method = scope["method"]
-    user = parts[2]
-    if len(parts) == 4 and method == "GET":
-        rows = connection.execute(LIST, (user, PAGE)).fetchall()
-        await respond(send, 200, encode([task_out(row) for row in rows]))
-    elif len(parts) == 4 and method == "POST":
-        task = decode_task(await read_body(receive))
+    def _run(self, statement: str, parameters: tuple) -> sqlite3.Cursor:
+        assert self.connection is not None
+        return self.connection.execute(statement, parameters)
+
+    async def list(self, user: str) -> list[tuple]:
+        return self._run(LIST, (user, PAGE)).fetchall()
+
+    async def get(self, user: str, task_id: uuid.UUID) -> tuple | None:
+        return self._run(GET, (user, task_id.hex)).fetchone()
+
+    async def toggle(self, user: str, task_id: uuid.UUID) -> tuple | None:
         now = datetime.now(UTC).strftime(STORED)
-        row = (
-            uuid.uuid4().hex,
-            user,
-            task.title.strip(),
-            task.description,
-            int(task.completed),
-            now,
-            now,
-            PRIORITIES.index(task.priority),
-            None if task.due_at is None else task.due_at.astimezone(UTC).strftime(STORED),
-            json.dumps(task.tags),
-            now if task.completed else None,
-            1,
-        )
-        connection.execute(INSERT, row)
-        body, headers = one_task(row)
-        location = f"/api/{user}/tasks/{uuid.UUID(hex=row[0])}".encode()
-        await respond(send, 201, body, [*headers, (b"location", location)])
-    elif len(parts) == 5 and method == "GET":
-        row = connection.execute(GET, (user, uuid.UUID(parts[4]).hex)).fetchone()
-        await respond(send, 200, *one_task(row)) if row else await respond(send, 404)
-    elif len(parts) == 6 and method == "PATCH":
+        return self._run(TOGGLE, (now, now, user, task_id.hex)).fetchone()
+
+    async def create(self, user: str, task: TaskIn) -> tuple:
         now = datetime.now(UTC).strftime(STORED)
-        row = connection.execute(TOGGLE, (now, now, user, uuid.UUID(parts[4]).hex)).fetchone()
-        await respond(send, 200, *one_task(row)) if row else await respond(send, 404)
-    else:
-        await respond(send, 404)
+        due = None if task.due_at is None else task.due_at.astimezone(UTC).strftime(STORED)
+        done_at = now if task.completed else None
+        first = (uuid.uuid4().hex, user, task.title.strip(), task.description, int(task.completed), now, now)
+        row = (*first, PRIORITIES.index(task.priority), due, json.dumps(task.tags), done_at, 1)
+        self._run(INSERT, row)
+        return row
+
+
+app = bare_app(SqliteTasks(os.environ["DATABASE_URL"].removeprefix("sqlite:///")), task_out)

@@ -1,4 +1,5 @@
-"""Drive the real service and the bare reference with wrk, alternately, and print what was measured.
+"""Drive the real service, the framework floor and the bare reference with wrk, in turn, and print
+what was measured.
 
 python -m bench.run --help (or bash bench/run.sh, which installs what it needs first).
 """
@@ -11,6 +12,7 @@ import platform
 import resource
 import secrets
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -54,11 +56,15 @@ class Measured:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
-def round_shares(service: Measured, reference: Measured) -> str:
-    """The lowest and highest share of the rounds, each round's service run against the reference's
-    run right after it: how far the machine moved the share during this run."""
-    shares = [s / r for s, r in zip(service.round_rps, reference.round_rps, strict=True) if r]
-    return f"{min(shares):.0%} to {max(shares):.0%}" if shares else "-"
+def round_ratios(one: Measured, other: Measured) -> list[float]:
+    """Each round's rate of `one` over `other`'s in the same round."""
+    return [a / b if b else 0.0 for a, b in zip(one.round_rps, other.round_rps, strict=True)]
+
+
+def round_shares(one: Measured, other: Measured) -> str:
+    """The lowest and highest of the rounds' ratios: how far the machine moved them during this run."""
+    ratios = round_ratios(one, other)
+    return f"{min(ratios):.0%} to {max(ratios):.0%}" if ratios else "-"
 
 
 def fresh_database(server_url: str, name: str) -> str:
@@ -101,15 +107,24 @@ def serve_service(port: int, workers: int, env: dict[str, str]) -> subprocess.Po
     return start(service_command(port, workers), port, env)
 
 
-REFERENCES = {"postgres": "bench.reference:app", "sqlite": "bench.reference_sqlite:app"}
+# The bare reference per store, and the framework floor (Litestar, either store).
+REFERENCES = {
+    ("bare", "postgres"): "bench.reference:app",
+    ("bare", "sqlite"): "bench.reference_sqlite:app",
+    ("floor", "postgres"): "bench.reference_litestar:app",
+    ("floor", "sqlite"): "bench.reference_litestar:app",
+}
 
 
-def reference_command(port: int, store: str = "postgres") -> list[str]:
-    return [str(BIN / "uvicorn"), REFERENCES[store], "--port", str(port), "--no-access-log", "--log-level", "warning"]
+def reference_command(port: int, store: str = "postgres", kind: str = "bare") -> list[str]:
+    app = REFERENCES[kind, store]
+    return [str(BIN / "uvicorn"), app, "--port", str(port), "--no-access-log", "--log-level", "warning"]
 
 
-def serve_reference(port: int, env: dict[str, str], store: str = "postgres") -> subprocess.Popen[bytes]:
-    return start(reference_command(port, store), port, env)
+def serve_reference(
+    port: int, env: dict[str, str], store: str = "postgres", kind: str = "bare"
+) -> subprocess.Popen[bytes]:
+    return start(reference_command(port, store, kind), port, env)
 
 
 def seed(port: int, tasks_file: Path) -> None:
@@ -222,21 +237,24 @@ def database_url(store: str) -> str:
 
 def run_store(store: str, args: argparse.Namespace) -> None:
     env = os.environ | {"DATABASE_URL": database_url(store)}
-    service_port, reference_port = 8801, 8802
+    service_port, floor_port, bare_port = 8801, 8804, 8802
     tasks_file = Path(tempfile.mkdtemp()) / "tasks.txt"
 
     service = serve_service(service_port, 1, env)
     results: dict[str, dict[str, Measured]] = {}
     try:
-        seed(service_port, tasks_file)  # the service migrates the database; the reference then shares it
-        reference = serve_reference(reference_port, env, store)
+        seed(service_port, tasks_file)  # the service migrates the database; the references then share it
+        others = [
+            serve_reference(port, env, store, kind) for kind, port in (("floor", floor_port), ("bare", bare_port))
+        ]
         try:
-            for port in (service_port, reference_port):
+            targets = (("service", service_port), ("floor", floor_port), ("reference", bare_port))
+            for _, port in targets:
                 warm_up(port, args.connections, tasks_file)
             for scenario in args.scenarios:
-                results[scenario] = {"service": Measured(), "reference": Measured()}
+                results[scenario] = {name: Measured() for name, _ in targets}
                 for _ in range(args.rounds):
-                    for name, port in (("service", service_port), ("reference", reference_port)):
+                    for name, port in targets:
                         results[scenario][name].add(wrk(port, scenario, args.duration, args.connections, tasks_file))
                         print(
                             f"  {store} {scenario:7} {name:9} {results[scenario][name].rps:8.0f} req/s so far",
@@ -244,7 +262,8 @@ def run_store(store: str, args: argparse.Namespace) -> None:
                         )
             memory = rss_mib(service.pid)
         finally:
-            stop(reference)
+            for other in others:
+                stop(other)
     finally:
         stop(service)
 
@@ -341,17 +360,19 @@ def report(
         f"wrk -t1 -c{args.connections}, {args.rounds} x {args.duration} s per target and scenario, one worker\n"
     )
     print(
-        "| scenario | service req/s | reference req/s | share | rounds' shares | service p50 / p99 ms "
-        "| reference p50 / p99 ms | non-2xx (service, reference) |"
+        "| scenario | service req/s | floor req/s | reference req/s | service / floor | floor / reference "
+        "| service / reference | rounds' service / floor | p99 ms: service, floor, reference | non-2xx |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for scenario, measured in results.items():
-        s, r = measured["service"], measured["reference"]
-        share = s.rps / r.rps if r.rps else 0.0
+        s, f, r = measured["service"], measured["floor"], measured["reference"]
+        rounds = round_ratios(s, f)
+        failed = sum(m.non2xx + m.socket_errors for m in (s, f, r))
         print(
-            f"| {scenario} | {s.rps:,.0f} | {r.rps:,.0f} | {share:.0%} | {round_shares(s, r)} "
-            f"| {max(s.p50_ms):.1f} / {max(s.p99_ms):.1f} "
-            f"| {max(r.p50_ms):.1f} / {max(r.p99_ms):.1f} | {s.non2xx + s.socket_errors}, {r.non2xx + r.socket_errors} |"
+            f"| {scenario} | {s.rps:,.0f} | {f.rps:,.0f} | {r.rps:,.0f} | {statistics.median(rounds):.0%} "
+            f"| {statistics.median(round_ratios(f, r)):.0%} | {statistics.median(round_ratios(s, r)):.0%} "
+            f"| {', '.join(f'{ratio:.0%}' for ratio in rounds)} "
+            f"| {max(s.p99_ms):.1f}, {max(f.p99_ms):.1f}, {max(r.p99_ms):.1f} | {failed} |"
         )
     if workers:
         database = "Postgres" if store == "postgres" else "(SQLite runs in the service)"
