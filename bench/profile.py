@@ -1,10 +1,11 @@
-"""Where a request's time goes under load, by package: the service and the reference side by side.
+"""Where a request's time goes under load, by package: the service and the framework floor (or, with
+`--against bare`, the bare reference) side by side.
 
-python -m bench.profile [--scenario get] [--duration 12] [--store postgres|sqlite]   (about a minute)
+python -m bench.profile [--scenario get] [--duration 12] [--store postgres|sqlite] [--against floor|bare]
 
 py-spy comes with the test tools: bash scripts/bootstrap.sh requirements-test.lock
 
-Seeds a fresh database as bench.run does, then drives the service and then the reference with wrk
+Seeds a fresh database as bench.run does, then drives the service and then the other with wrk
 (1 thread, 32 connections) while py-spy samples the server process, and splits each one's busy time
 per request by the code it was in: a third-party package, one of the project's modules, or the
 standard library's. A sample counts where the interpreter was, so the time of a C call (a socket
@@ -71,6 +72,9 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=12, help="seconds of load per side")
     parser.add_argument("--store", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--rows", type=int, default=20, help="rows to print")
+    parser.add_argument(
+        "--against", choices=["floor", "bare"], default="floor", help="the Litestar floor or the bare reference"
+    )
     args = parser.parse_args()
     env = os.environ | {"DATABASE_URL": database_url(args.store)}
     tasks = Path(tempfile.mkdtemp()) / "tasks.txt"
@@ -78,7 +82,7 @@ def main() -> None:
     try:
         seed(PORT, tasks)
         measured = {"service": profile(service, PORT, args, tasks)}
-        reference = serve_reference(PORT + 1, env, args.store)
+        reference = serve_reference(PORT + 1, env, args.store, args.against)
         try:
             measured["reference"] = profile(reference, PORT + 1, args, tasks)
         finally:
@@ -99,7 +103,7 @@ def report(measured: dict[str, tuple[Counter[str], int]], args: argparse.Namespa
         print(
             f"{side}: {requests / args.duration:,.0f} req/s, {sum(per_request[side].values()):.1f} µs busy per request"
         )
-    print("\n| code | service µs/request | reference µs/request |\n| --- | ---: | ---: |")
+    print(f"\n| code | service µs/request | {args.against} µs/request |\n| --- | ---: | ---: |")
     heaviest = sorted(
         service.keys() | reference.keys(), key=lambda code: -max(service.get(code, 0), reference.get(code, 0))
     )
