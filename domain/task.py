@@ -1,6 +1,7 @@
 """The Task entity and the rules its fields follow."""
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
@@ -83,15 +84,15 @@ def parse_user_id(raw: str) -> str:
     return raw
 
 
+_CANONICAL_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 def parse_task_id(raw: str) -> UUID:
-    """Return the id named by `raw`; anything that is not a canonical id names no task."""
-    try:
-        task_id = UUID(raw)
-    except ValueError:
-        raise TaskNotFound(raw) from None
-    if str(task_id) != raw.lower():
+    """Return the id named by `raw`; anything that is not a canonical id (8-4-4-4-12 hex digits)
+    names no task."""
+    if not _CANONICAL_ID.fullmatch(raw):
         raise TaskNotFound(raw)
-    return task_id
+    return UUID(raw)
 
 
 def _tags(raw: Iterable[str], errors: list[FieldError]) -> tuple[str, ...]:

@@ -18,4 +18,11 @@ for status in "$alone" "$parallel"; do
   if [ "$status" -ne 0 ] && [ "$status" -ne 5 ]; then exit "$status"; fi
 done
 if [ "$alone" -eq 5 ] && [ "$parallel" -eq 5 ]; then exit 5; fi
+
+# The whole suite (no extra arguments) ends with the performance guard a noisy machine allows: the
+# instructions each request costs, counted by valgrind on the SQLite store, for the service and the
+# framework floor, none more than 3% over bench/instruction-budget.json (docs/performance.md).
+if [ "$#" -eq 0 ]; then
+  .venv/bin/python -m bench.instructions --store sqlite --check bench/instruction-budget.json
+fi
 exit 0

@@ -16,6 +16,7 @@ from http import HTTPStatus
 
 import msgspec
 from litestar.datastructures import ResponseHeader
+from litestar.enums import ParamType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
     Example,
@@ -25,6 +26,7 @@ from litestar.openapi.spec import (
     OpenAPIResponse,
     OpenAPIType,
     Operation,
+    Parameter,
     Reference,
     Schema,
     SecurityScheme,
@@ -196,9 +198,24 @@ def _in_reading_order(document: OpenAPI) -> None:
         document.paths = dict(sorted(document.paths.items(), key=lambda item: rank.get(item[0], len(rank))))
 
 
+# Headers a route reads from the raw request instead of as a Litestar parameter (see its comment).
+HEADERS_READ_RAW = {
+    "getTask": Parameter(
+        name="If-None-Match",
+        param_in=ParamType.HEADER,
+        required=False,
+        schema=Schema(type=OpenAPIType.STRING),
+        description="304 if the task still has this ETag",
+    )
+}
+
+
 def finish_document(document: OpenAPI) -> OpenAPI:
     """Completes what route decorators cannot say: headers on every response, problems for every error,
-    which fields a body refuses, the bodies' names, and the order of the paths."""
+    which fields a body refuses, the bodies' names, the headers read raw, and the order of the paths."""
+    for operation in _operations(document):
+        if operation.operation_id in HEADERS_READ_RAW:
+            operation.parameters = [*(operation.parameters or []), HEADERS_READ_RAW[operation.operation_id]]
     _close_request_bodies(document)
     _body_names(document)
     _in_reading_order(document)

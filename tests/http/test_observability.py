@@ -30,7 +30,6 @@ def request_id(response: Any) -> str:
 
 def assert_generated(value: str) -> None:
     assert GENERATED_ID.match(value), value
-    assert uuid.UUID(hex=value).version == 4
 
 
 def access_log(capfd: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
@@ -49,11 +48,12 @@ def quiet_client() -> Iterator[TestClient]:
 
 
 def test_a_request_without_an_id_gets_a_new_random_one(quiet_client: TestClient) -> None:
-    first, second = request_id(quiet_client.get("/health")), request_id(quiet_client.get("/health"))
+    made = [request_id(quiet_client.get("/health")) for _ in range(200)]
 
-    assert_generated(first)
-    assert_generated(second)
-    assert first != second
+    for value in made:
+        assert_generated(value)
+    assert len(set(made)) == len(made)
+    assert len({value[:8] for value in made}) > 150  # random from the first digit, not a counter
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,11 @@ from litestar.exceptions import ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_304_NOT_MODIFIED
+from litestar.types import Scope
 
 from adapters.http.answers import JSONAnswer
 from adapters.http.bodies import OptionalStrictJSON, StrictJSON
-from adapters.http.conditional import etag, not_modified, versions_allowed
+from adapters.http.conditional import etag, if_none_match, not_modified, versions_allowed
 from adapters.http.openapi import problem_responses
 from adapters.wire.cursors import InvalidCursor, PageCursors
 from adapters.wire.schemas import (
@@ -200,17 +201,9 @@ class TaskController(Controller):
         return _answer(task, HTTP_201_CREATED, Location=f"/api/{quote(user_id, safe='')}/tasks/{task.id}")
 
     @get("/{task_id:str}", operation_id="getTask", responses=GET_ANSWERS, summary="Read one task")
-    async def get_task(
-        self,
-        user_id: FromPath[str],
-        task_id: FromPath[str],
-        if_none_match: Annotated[
-            str | None,
-            HeaderParameter(name="If-None-Match", description="304 if the task still has this ETag", required=False),
-        ] = None,
-    ) -> JSONAnswer[TaskOutput]:
+    async def get_task(self, scope: Scope, user_id: FromPath[str], task_id: FromPath[str]) -> JSONAnswer[TaskOutput]:
         task = await self.tasks.get(user_id, task_id=task_id)
-        if not_modified(task, if_none_match):
+        if not_modified(task, if_none_match(scope)):
             return JSONAnswer(None, status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": etag(task)})  # type: ignore[arg-type]
         return _answer(task)
 
