@@ -11,7 +11,7 @@ from litestar.openapi import OpenAPIConfig
 
 from adapters.http.edge.authentication import Authentication
 from adapters.http.edge.metrics import Metrics
-from adapters.http.edge.observability import RequestObservability, route_template, stdout_writer
+from adapters.http.edge.observability import RequestObservability, matched_route, route_template, stdout_writer
 from adapters.http.edge.path_guard import PathGuard
 from adapters.http.exception_handlers import EXCEPTION_HANDLERS
 from adapters.http.openapi import X_REQUEST_ID, declare_bearer, finish_document
@@ -127,7 +127,7 @@ def build_app(
     handler = app.asgi_handler
     if tokens is not None:
         declare_bearer(app.openapi_schema)
-        handler = Authentication(handler, tokens)
+        handler = Authentication(handler, tokens, route_of=matched_route(app))
     # Outermost, around Litestar's own CORS and exception handling: app-level `middleware=` would miss
     # unknown routes, 405s and CORS preflights, which Litestar answers before any route's middleware runs.
     app.asgi_handler = RequestObservability(

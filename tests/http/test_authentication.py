@@ -178,3 +178,12 @@ def test_a_key_that_cannot_be_fetched_is_503_with_retry_after() -> None:
         )
     assert answer.status_code == 503
     assert int(answer.headers["retry-after"]) > 0
+
+
+def test_a_refused_request_is_counted_under_its_route_in_the_metrics(client: TestClient) -> None:
+    client.get(tasks_url("alice"))
+    client.get(tasks_url("bob"), headers=bearer("alice"))
+    metrics = client.get("/metrics").text
+    assert 'path="/api/{user_id}/tasks",status_code="401"' in metrics
+    assert 'path="/api/{user_id}/tasks",status_code="403"' in metrics
+    assert "alice" not in metrics

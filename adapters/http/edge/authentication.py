@@ -5,8 +5,11 @@ browser sends no credentials with them).
 The check runs before routing, so a refused request reaches no route: it writes nothing, opens no
 stream and takes no database connection. The token's user must equal the path's `{user_id}` exactly,
 as the server decoded the path; a valid token for anyone else is a 403, whether that user exists or
-not. The caller is left in the request's state (`caller`) for the access log and the event stream.
+not. The caller is left in the request's state (`caller`) for the access log and the event stream;
+a refusal names the route it refused (`path_template`) for the request metrics.
 """
+
+from collections.abc import Callable
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
@@ -22,11 +25,12 @@ STREAM_SUFFIX = "/events"  # the one route a browser's EventSource reaches, with
 class Authentication:
     """ASGI middleware: the bearer token's user, or a refusal."""
 
-    __slots__ = ("app", "tokens")
+    __slots__ = ("app", "route_of", "tokens")
 
-    def __init__(self, app: ASGIApp, tokens: BearerTokens) -> None:
+    def __init__(self, app: ASGIApp, tokens: BearerTokens, *, route_of: Callable[[Scope], str | None]) -> None:
         self.app = app
         self.tokens = tokens
+        self.route_of = route_of
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"]
@@ -54,5 +58,7 @@ class Authentication:
         if answer is None:
             await self.app(scope, receive, send)
         else:
+            if (route := self.route_of(scope)) is not None:
+                scope["path_template"] = route
             await send(answer[0])
             await send(answer[1])

@@ -161,18 +161,25 @@ class RequestObservability:
             pass
 
 
-def route_template(app: Any) -> RouteOf:
-    """The route of a request Litestar answered before routing it (a CORS preflight, a 405): its template,
-    found through the app's router (every route answers OPTIONS), or the path itself when no route matches."""
+def matched_route(app: Any) -> Callable[[Scope], str | None]:
+    """The template of the route a request's path matches, found through the app's router (every
+    route answers OPTIONS); None when no route matches."""
     from litestar.exceptions import LitestarException
     from litestar.utils import normalize_path
 
     handle_routing = app.asgi_router.handle_routing
 
-    def route_of(scope: Scope) -> str:
+    def template_of(scope: Scope) -> str | None:
         try:
             return str(handle_routing(path=normalize_path(str(scope["path"])), method="OPTIONS")[4])
-        except LitestarException:  # no route matches: the path itself
-            return literal_path(scope)
+        except LitestarException:
+            return None
 
-    return route_of
+    return template_of
+
+
+def route_template(app: Any) -> RouteOf:
+    """The route of a request Litestar answered before routing it (a CORS preflight, a 405): its
+    template, or the path itself when no route matches."""
+    template_of = matched_route(app)
+    return lambda scope: template_of(scope) or literal_path(scope)
