@@ -109,7 +109,10 @@ class PublishedKeys:
             async with httpx.AsyncClient(timeout=FETCH_TIMEOUT_SECONDS, follow_redirects=False) as client:
                 answer = await client.get(self.url, headers={"Accept": "application/json"})
             answer.raise_for_status()
-            keys = jwt.PyJWKSet.from_dict(answer.json()).keys
+            document = answer.json()
+            if not isinstance(document, dict):
+                raise ValueError("the JWKS is not a JSON object")
+            keys = jwt.PyJWKSet.from_dict(document).keys
         except (httpx.HTTPError, ValueError, jwt.PyJWTError) as error:
             self._failing = True
             self._next_refresh = self._clock() + min(self._ttl, self._unknown_key_interval)

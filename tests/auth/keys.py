@@ -51,11 +51,14 @@ class JwksServer:
     fetches: int = 0
     down: bool = False  # answers 503
     delay: float = 0.0  # seconds before each answer
+    body: bytes | None = None  # answered instead of the keys
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def document(self) -> bytes:
         with self._lock:
             self.fetches += 1
+        if self.body is not None:
+            return self.body
         return json.dumps({"keys": [key.public_jwk() for key in self.keys]}).encode()
 
 

@@ -194,3 +194,11 @@ async def test_a_user_claim_other_than_sub_names_the_caller(key: SigningKey, pub
     tokens = BearerTokens(keys, algorithms=ASYMMETRIC, issuer=ISSUER, audience=AUDIENCE, leeway=0, user_claim="user_id")
     assert (await tokens.caller(key.token("service-account", user_id="user-7"))).subject == "user-7"
     assert await refusal(tokens, key.token("service-account")) == NOT_VALID
+
+
+@pytest.mark.parametrize("body", [b"[]", b"{}", b'{"keys": "x"}', b"not json", b'{"keys": [{"kty": "nonsense"}]}'])
+async def test_a_jwks_that_is_not_one_makes_keys_unavailable_never_an_error(body: bytes) -> None:
+    with jwks_server() as published:
+        published.body = body
+        with pytest.raises(KeysUnavailable):
+            await PublishedKeys(published.url, ttl=300).key_for("key-1")
