@@ -111,7 +111,7 @@ class PublishedKeys:
             answer.raise_for_status()
             document = answer.json()
             if not isinstance(document, dict):
-                raise ValueError("the JWKS is not a JSON object")
+                raise jwt.PyJWKSetError("the JWKS is not a JSON object")
             keys = jwt.PyJWKSet.from_dict(document).keys
         except (httpx.HTTPError, ValueError, jwt.PyJWTError) as error:
             self._failing = True
