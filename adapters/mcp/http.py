@@ -24,8 +24,8 @@ from mcp.server import Server
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 
-from adapters.identity.edge import NO_KEYS, NO_TOKEN, bearer_token, refusal
-from adapters.identity.tokens import BearerTokens, KeysUnavailable, TokenRefused
+from adapters.identity.edge import Refusal, bearer_token, caller_of
+from adapters.identity.tokens import BearerTokens
 from adapters.wire.problems import body_too_large, problem_messages
 
 ENDPOINT = "/mcp"
@@ -135,21 +135,14 @@ class McpEdge:
         """Whether the request carries a valid bearer token (its user then in the state, `caller`);
         if not, the refusal is sent."""
         assert self._tokens is not None
-        token, answer = bearer_token(scope), None
         challenge = [("resource_metadata", _base_url(scope) + RESOURCE_METADATA + ENDPOINT)]
         try:
-            if not token:
-                answer = refusal(401, NO_TOKEN, challenge=challenge)
-            else:
-                scope.setdefault("state", {})["caller"] = await self._tokens.caller(token)
-        except TokenRefused as refused:
-            answer = refusal(401, str(refused), error="invalid_token", challenge=challenge)
-        except KeysUnavailable:
-            answer = refusal(503, NO_KEYS)
-        if answer is not None:
-            await send(answer[0])
-            await send(answer[1])
-        return answer is None
+            caller = await caller_of(self._tokens, bearer_token(scope), challenge=challenge)
+        except Refusal as refusal:
+            await refusal.send(send)
+            return False
+        scope.setdefault("state", {})["caller"] = caller
+        return True
 
     def _plain_errors_as_problems(self, send: Send) -> Any:
         refused: Any = None  # the start of an answer in plain text, held back

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from adapters.identity.edge import NO_KEYS, NO_TOKEN, OTHER_USER, TWO_TOKENS, TwoTokens, bearer_token, refusal
-from adapters.identity.tokens import BearerTokens, KeysUnavailable, TokenRefused
+from adapters.identity.edge import OTHER_USER, Refusal, bearer_token, caller_of
+from adapters.identity.tokens import BearerTokens
 
 HTTP = ScopeType.HTTP
 OWNER_PREFIX = "/api/"
@@ -38,27 +38,15 @@ class Authentication:
             await self.app(scope, receive, send)
             return
         owner, _, rest = path[len(OWNER_PREFIX) :].partition("/")
-        answer = None
         try:
             token = bearer_token(scope, in_query=rest.rstrip("/") == STREAM_SUFFIX[1:])
-            if not token:
-                answer = refusal(401, NO_TOKEN)
-            else:
-                caller = await self.tokens.caller(token)
-                if caller.subject != owner:
-                    answer = refusal(403, OTHER_USER)
-                else:
-                    scope.setdefault("state", {})["caller"] = caller
-        except TwoTokens:
-            answer = refusal(400, TWO_TOKENS, error="invalid_request")
-        except TokenRefused as refused:
-            answer = refusal(401, str(refused), error="invalid_token")
-        except KeysUnavailable:
-            answer = refusal(503, NO_KEYS)
-        if answer is None:
-            await self.app(scope, receive, send)
-        else:
+            caller = await caller_of(self.tokens, token)
+            if caller.subject != owner:
+                raise Refusal(403, OTHER_USER)
+        except Refusal as refusal:
             if (route := self.route_of(scope)) is not None:
                 scope["path_template"] = route
-            await send(answer[0])
-            await send(answer[1])
+            await refusal.send(send)
+            return
+        scope.setdefault("state", {})["caller"] = caller
+        await self.app(scope, receive, send)
