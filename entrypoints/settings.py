@@ -51,13 +51,13 @@ def integer(minimum: int, maximum: int | None = None) -> Kind:
     return Kind(f"an integer from {minimum} to {maximum}" if maximum else f"an integer >= {minimum}", parse)
 
 
-def seconds() -> Kind:
+def seconds(*, zero_allowed: bool = False) -> Kind:
     def parse(text: str) -> float:
-        if not _DECIMAL.fullmatch(text.strip()) or float(text) <= 0:
+        if not _DECIMAL.fullmatch(text.strip()) or float(text) < 0 or (float(text) == 0 and not zero_allowed):
             raise ValueError(text)
         return float(text)
 
-    return Kind("a number of seconds > 0", parse)
+    return Kind("a number of seconds >= 0" if zero_allowed else "a number of seconds > 0", parse)
 
 
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
@@ -197,15 +197,6 @@ ALGORITHMS = Kind(
 )
 
 
-def non_negative_seconds() -> Kind:
-    def parse(text: str) -> float:
-        if not _DECIMAL.fullmatch(text.strip()) or float(text) < 0:
-            raise ValueError(text)
-        return float(text)
-
-    return Kind("a number of seconds >= 0", parse)
-
-
 @dataclass(frozen=True)
 class Settings:
     database_url: str = setting(
@@ -301,7 +292,7 @@ class Settings:
         "TODO_JWT_AUDIENCE", "", TEXT, "the `aud` every token must carry (Better Auth: its base URL)"
     )
     jwt_leeway: float = setting(
-        "TODO_JWT_LEEWAY", 30.0, non_negative_seconds(), "seconds of clock difference allowed on `exp` and `nbf`"
+        "TODO_JWT_LEEWAY", 30.0, seconds(zero_allowed=True), "seconds of clock difference allowed on `exp` and `nbf`"
     )
     jwt_user_claim: str = setting("TODO_JWT_USER_CLAIM", "sub", TEXT, "the claim that names the token's user")
     jwt_authorization_server: str = setting(
