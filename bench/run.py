@@ -235,31 +235,45 @@ def database_url(store: str) -> str:
     return fresh_database(server_url, "todo_bench")
 
 
+def in_turn(
+    targets: dict[str, int],
+    scenarios: list[str],
+    args: argparse.Namespace,
+    tasks_file: Path,
+    tokens_file: Path | None = None,
+    *,
+    label: str,
+) -> dict[str, dict[str, Measured]]:
+    """Each scenario on each target (name: port), the targets in turn in every round, after a warm-up."""
+    for port in targets.values():
+        warm_up(port, args.connections, tasks_file, tokens_file)
+    results: dict[str, dict[str, Measured]] = {}
+    for scenario in scenarios:
+        results[scenario] = {name: Measured() for name in targets}
+        for _ in range(args.rounds):
+            for name, port in targets.items():
+                measured = wrk(port, scenario, args.duration, args.connections, tasks_file, tokens_file)
+                results[scenario][name].add(measured)
+                print(
+                    f"  {label} {scenario:7} {name:9} {results[scenario][name].rps:8.0f} req/s so far", file=sys.stderr
+                )
+    return results
+
+
 def run_store(store: str, args: argparse.Namespace) -> None:
     env = os.environ | {"DATABASE_URL": database_url(store)}
     service_port, floor_port, bare_port = 8801, 8804, 8802
     tasks_file = Path(tempfile.mkdtemp()) / "tasks.txt"
 
     service = serve_service(service_port, 1, env)
-    results: dict[str, dict[str, Measured]] = {}
     try:
         seed(service_port, tasks_file)  # the service migrates the database; the references then share it
         others = [
             serve_reference(port, env, store, kind) for kind, port in (("floor", floor_port), ("bare", bare_port))
         ]
         try:
-            targets = (("service", service_port), ("floor", floor_port), ("reference", bare_port))
-            for _, port in targets:
-                warm_up(port, args.connections, tasks_file)
-            for scenario in args.scenarios:
-                results[scenario] = {name: Measured() for name, _ in targets}
-                for _ in range(args.rounds):
-                    for name, port in targets:
-                        results[scenario][name].add(wrk(port, scenario, args.duration, args.connections, tasks_file))
-                        print(
-                            f"  {store} {scenario:7} {name:9} {results[scenario][name].rps:8.0f} req/s so far",
-                            file=sys.stderr,
-                        )
+            targets = {"service": service_port, "floor": floor_port, "reference": bare_port}
+            results = in_turn(targets, args.scenarios, args, tasks_file, label=store)
             memory = rss_mib(service.pid)
         finally:
             for other in others:
@@ -315,21 +329,13 @@ def compare_auth(env: dict[str, str], args: argparse.Namespace, tasks_file: Path
         )
     )
     off_port, on_port = 8801, 8803
-    results: dict[str, dict[str, Measured]] = {}
     off, on = serve_service(off_port, 1, env), serve_service(on_port, 1, on_env)
     try:
-        for port in (off_port, on_port):
-            warm_up(port, args.connections, tasks_file, tokens_file)
-        for scenario in [s for s in args.scenarios if s in AUTH_SCENARIOS]:
-            results[scenario] = {"off": Measured(), "on": Measured()}
-            for _ in range(args.rounds):
-                for name, port in (("off", off_port), ("on", on_port)):
-                    measured = wrk(port, scenario, args.duration, args.connections, tasks_file, tokens_file)
-                    results[scenario][name].add(measured)
+        scenarios = [s for s in args.scenarios if s in AUTH_SCENARIOS]
+        return in_turn({"off": off_port, "on": on_port}, scenarios, args, tasks_file, tokens_file, label="auth")
     finally:
         stop(off)
         stop(on)
-    return results
 
 
 def report_auth(store: str, results: dict[str, dict[str, Measured]], args: argparse.Namespace) -> None:
