@@ -123,11 +123,11 @@ def build_app(
         ),
         debug=False,
     )
-    finish_document(app.openapi_schema)
     handler = app.asgi_handler
     if tokens is not None:
         declare_bearer(app.openapi_schema)
         handler = Authentication(handler, tokens, route_of=matched_route(app))
+    finish_document(app.openapi_schema)
     # Outermost, around Litestar's own CORS and exception handling: app-level `middleware=` would miss
     # unknown routes, 405s and CORS preflights, which Litestar answers before any route's middleware runs.
     app.asgi_handler = RequestObservability(

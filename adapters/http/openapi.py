@@ -252,7 +252,8 @@ _WWW_AUTHENTICATE_HEADER = OpenAPIHeader(
 
 def declare_bearer(document: OpenAPI) -> None:
     """With TODO_AUTH=jwt: the bearer scheme (so that "Authorize" in /docs works), required by every
-    operation under /api/{user_id}/, each of which may then answer 401 and 403."""
+    operation under /api/{user_id}/, each of which may then answer 401 and 403 (problems, once
+    `finish_document` has run)."""
     document.components.security_schemes = {
         BEARER_SCHEME: SecurityScheme(
             type="http",
@@ -261,19 +262,13 @@ def declare_bearer(document: OpenAPI) -> None:
             description="A JWT from the sign-in service (Better Auth: `/api/auth/token`) whose user is the path's.",
         )
     }
-    problem = Reference(ref="#/components/schemas/Problem")
     for path, item in (document.paths or {}).items():
         if not path.startswith("/api/"):
             continue
         for operation in _operations_of(item):
             operation.security = [{BEARER_SCHEME: []}]
-            responses = operation.responses = dict(operation.responses or {})
-            for status in (401, 403):
-                headers: dict[str, OpenAPIHeader | Reference] = {"X-Request-ID": _REQUEST_ID_HEADER}
-                if status == 401:
-                    headers["WWW-Authenticate"] = _WWW_AUTHENTICATE_HEADER
-                responses[str(status)] = OpenAPIResponse(
-                    description=problem_description(status),
-                    content={PROBLEM_MEDIA_TYPE: OpenAPIMediaType(schema=problem)},
-                    headers=headers,
-                )
+            operation.responses = {
+                **(operation.responses or {}),
+                "401": OpenAPIResponse(description="", headers={"WWW-Authenticate": _WWW_AUTHENTICATE_HEADER}),
+                "403": OpenAPIResponse(description=""),
+            }
