@@ -1,12 +1,9 @@
 """A real Better Auth server (the npm package, pinned in better_auth/package-lock.json) run by Node.js
 on a free loopback port, and what a front end does with it: sign a user up and take their JWT.
-
-`npm ci` installs the package into better_auth/node_modules when it is missing or older than the lock.
 """
 
 import os
 import secrets
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -15,32 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.e2e.servers import free_port
+from tests.tools import npm_installed
 
 HERE = Path(__file__).parent / "better_auth"
-NODE, NPM = shutil.which("node"), shutil.which("npm")
 START_TIMEOUT = 20.0
-
-
-def install() -> None:
-    if NODE is None or NPM is None:
-        message = "Node.js and npm are not installed: apt-get install nodejs npm"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    installed = HERE / "node_modules" / ".package-lock.json"
-    if not installed.exists() or installed.stat().st_mtime < (HERE / "package-lock.json").stat().st_mtime:
-        done = subprocess.run(
-            [NPM, "ci", "--prefer-offline", "--no-audit", "--no-fund"],
-            cwd=HERE,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr
 
 
 @dataclass
@@ -95,14 +72,14 @@ class BetterAuth:
 @contextmanager
 def better_auth(log_dir: Path, script: str = "server.mjs", **env: str) -> Iterator[BetterAuth]:
     """A running Better Auth server; `env`: EXPIRATION_TIME, ROTATION_SECONDS (see server.mjs)."""
-    install()
+    node = npm_installed(HERE)
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     log = log_dir / f"better-auth-{port}.log"
     settings = {"PORT": str(port), "BETTER_AUTH_URL": base_url, "BETTER_AUTH_SECRET": secrets.token_urlsafe(32), **env}
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(NODE), script], cwd=HERE, env={**os.environ, **settings}, stdout=out, stderr=subprocess.STDOUT
+            [node, script], cwd=HERE, env={**os.environ, **settings}, stdout=out, stderr=subprocess.STDOUT
         )
     server = BetterAuth(base_url, process, log)
     try:

@@ -3,15 +3,14 @@ service started with its variables (the front end's address filled in), and its 
 run in headless Chromium (Debian's `chromium`, driven by Playwright); and the API guide's
 EventSource that follows a user across expiring tokens."""
 
-import os
 import re
-import shutil
 from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import sync_playwright
 
+from tests import tools
 from tests.auth.better_auth import HERE, better_auth
 from tests.e2e.servers import servers
 
@@ -20,7 +19,6 @@ pytestmark = pytest.mark.e2e
 README = Path(__file__).parents[2] / "README.md"
 API_GUIDE = Path(__file__).parents[2] / "docs" / "api.md"
 FRONT_END = "https://app.example.com"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def blocks(language: str) -> list[str]:
@@ -36,12 +34,7 @@ def readme_settings(front_end: str) -> dict[str, str]:
 
 @pytest.fixture
 def chromium() -> str:
-    if CHROMIUM is None:
-        message = "Chromium is not installed: apt-get install chromium"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return CHROMIUM
+    return tools.chromium()
 
 
 def test_the_readmes_better_auth_set_up_signs_tokens_the_readmes_settings_accept(tmp_path: Path, chromium: str) -> None:

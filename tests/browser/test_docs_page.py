@@ -5,8 +5,6 @@ the page's Content-Security-Policy the browser reports: the page must need neith
 the system's browser (`executable_path`); it downloads none of its own.
 """
 
-import os
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,10 +16,10 @@ from playwright.sync_api import ConsoleMessage, Page, Route, sync_playwright
 
 from adapters.http.routes.docs import CONTENT_SECURITY_POLICY
 from tests.e2e.servers import Server, servers
+from tests.tools import chromium
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 
 
@@ -34,11 +32,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture
 def page(server: Server) -> Iterator[Page]:
-    if CHROMIUM is None:
-        message = "Chromium is not installed: apt-get install chromium"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    executable = chromium()
     outside: list[str] = []
     refused: list[str] = []
 
@@ -54,7 +48,7 @@ def page(server: Server) -> Iterator[Page]:
             refused.append(message.text)
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        browser = playwright.chromium.launch(executable_path=executable, headless=True)
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         context.route("**/*", only_the_service)
         page = context.new_page()

@@ -14,6 +14,7 @@ import pytest
 
 from tests.e2e.servers import Serve, free_port
 from tests.e2e.sse import event_stream
+from tests.tools import unavailable
 
 pytestmark = pytest.mark.e2e
 
@@ -24,9 +25,10 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 @pytest.fixture
 def proxy(serve: Serve, tmp_path: Path) -> Iterator[str]:
     if not os.path.exists(NGINX):
-        if os.environ.get("CI") == "true":
-            pytest.fail("nginx is not installed (.ci/run installs nginx-light)")
-        pytest.skip("nginx is not installed: apt-get install nginx-light")
+        unavailable(
+            "nginx is not installed: apt-get install nginx-light",
+            in_ci="nginx is not installed (.ci/run installs nginx-light)",
+        )
     server = serve("memory://")
     port = free_port()
     text = CONFIG.read_text()

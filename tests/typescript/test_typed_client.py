@@ -7,8 +7,6 @@ node_modules/ when it is missing or older than the lock (from npm's cache when o
 """
 
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -17,10 +15,10 @@ from litestar.testing import TestClient
 
 from entrypoints.app import create_app
 from entrypoints.settings import Settings
+from tests.tools import npm_installed
 
 HERE = Path(__file__).parent
 GENERATED = HERE / "generated"
-NODE, NPM = shutil.which("node"), shutil.which("npm")
 
 
 def run(*command: str) -> subprocess.CompletedProcess[str]:
@@ -28,45 +26,37 @@ def run(*command: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def tools() -> None:
-    if NODE is None or NPM is None:
-        message = "Node.js and npm are not installed: apt-get install nodejs npm"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    installed = HERE / "node_modules" / ".package-lock.json"
-    if not installed.exists() or installed.stat().st_mtime < (HERE / "package-lock.json").stat().st_mtime:
-        done = run(NPM, "ci", "--prefer-offline", "--no-audit", "--no-fund")
-        assert done.returncode == 0, done.stderr
+def node() -> str:
+    return npm_installed(HERE)
 
 
-def generate_types(document: dict[str, object]) -> str:
+def generate_types(document: dict[str, object], node: str) -> str:
     GENERATED.mkdir(exist_ok=True)
     (GENERATED / "openapi.json").write_text(json.dumps(document))
     # A field with a default may be left out of a request: --default-non-nullable false keeps it optional.
     cli = "node_modules/openapi-typescript/bin/cli.js"
-    done = run(str(NODE), cli, "generated/openapi.json", "-o", "generated/api.ts", "--default-non-nullable", "false")
+    done = run(node, cli, "generated/openapi.json", "-o", "generated/api.ts", "--default-non-nullable", "false")
     assert done.returncode == 0, done.stderr
     return (GENERATED / "api.ts").read_text()
 
 
-def type_check() -> subprocess.CompletedProcess[str]:
-    return run(str(NODE), "node_modules/typescript/bin/tsc", "-p", "tsconfig.json")
+def type_check(node: str) -> subprocess.CompletedProcess[str]:
+    return run(node, "node_modules/typescript/bin/tsc", "-p", "tsconfig.json")
 
 
-def test_the_document_types_a_client_that_compiles_and_a_loose_field_does_not(tools: None) -> None:
+def test_the_document_types_a_client_that_compiles_and_a_loose_field_does_not(node: str) -> None:
     with TestClient(create_app(Settings(database_url="memory://", access_log=False))) as client:
         document = client.get("/docs/openapi.json").json()
-    types = generate_types(document)
+    types = generate_types(document, node)
 
-    checked = type_check()
+    checked = type_check(node)
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
     task = types.index("TaskOutput: {")
     loose = types[:task] + types[task:].replace("title: string;", "title: any;", 1)
     (GENERATED / "api.ts").write_text(loose)
     try:
-        refused = type_check()
+        refused = type_check(node)
     finally:
         (GENERATED / "api.ts").write_text(types)
     assert refused.returncode != 0
