@@ -1,6 +1,7 @@
 """A TaskStore kept in dicts: for fast tests, and for anyone who wants no database at all."""
 
 import builtins  # `list` names the store's listing method inside the class
+import time
 from bisect import bisect_right
 from collections.abc import Collection, Iterator
 from datetime import datetime
@@ -8,8 +9,8 @@ from itertools import islice
 from typing import Any
 from uuid import UUID
 
-from domain.errors import IdempotencyKeyReused
-from domain.events import MAX_POSITION, FeedBounds, FeedPage, TaskEvent, change_kind
+from domain.errors import IdempotencyKeyReused, RelayLost
+from domain.events import MAX_POSITION, Backlog, FeedBounds, FeedPage, RelayedEvent, TaskEvent, change_kind
 from domain.query import FIRST_PAGE, SORT_ATTRIBUTES, TaskQuery
 from domain.task import IDEMPOTENCY_KEY_LIFETIME, Task, TaskContent, utc_now
 
@@ -37,6 +38,7 @@ class InMemoryTaskStore:
         self._keys: dict[tuple[str, str], tuple[str, Task]] = {}
         self._events: dict[str, list[TaskEvent]] = {}
         self._bounds: dict[str, FeedBounds] = {}
+        self._relay = _Relay()
 
     async def add(self, task: Task, *, idempotency_key: str | None = None, fingerprint: str = "") -> Task:
         if idempotency_key is not None:
@@ -121,6 +123,7 @@ class InMemoryTaskStore:
         self._bounds[changed.user_id] = FeedBounds(bounds.pruned_through, bounds.latest + 1)
         event = TaskEvent(bounds.latest + 1, kind, changed.user_id, changed.id, changed.version, now, after)
         self._events.setdefault(changed.user_id, []).append(event)
+        self._relay.unordered.append(event)
 
     # The event log
 
@@ -141,8 +144,11 @@ class InMemoryTaskStore:
         live = self._tasks.get(owner, {})
         events = self._events.get(owner, [])
 
-        # A prefix only: nothing from the first event young enough to keep on.
-        first_young = next((e.position for e in events if e.time >= recorded_before), MAX_POSITION + 1)
+        # A prefix only: nothing from the first event young enough (or not yet given to a sink) to keep on.
+        first_young = next(
+            (e.position for e in events if e.time >= recorded_before or not self._relay.delivered_everywhere(e)),
+            MAX_POSITION + 1,
+        )
 
         def expired(event: TaskEvent) -> bool:
             latest = (task := live.get(event.task_id)) is not None and task.version == event.version
@@ -150,6 +156,7 @@ class InMemoryTaskStore:
 
         gone = {e.position for e in islice((e for e in events if expired(e)), limit)}
         if gone:
+            self._relay.forget(owner, gone)
             self._events[owner] = [e for e in events if e.position not in gone]
             bounds = self._bounds[owner]
             self._bounds[owner] = FeedBounds(max(bounds.pruned_through, *gone), bounds.latest)
@@ -158,3 +165,88 @@ class InMemoryTaskStore:
     def _events_after(self, owner: str, after: int) -> Iterator[TaskEvent]:
         events = self._events.get(owner, [])
         return iter(events[bisect_right(events, after, key=_position) :])  # kept in position order
+
+    # The relay's side of the log (EventRelayLog)
+
+    async def claim_relay(self, holder: str, *, lease: float) -> bool:
+        relay, now = self._relay, time.monotonic()
+        if relay.holder not in ("", holder) and relay.lease_until >= now:
+            return False
+        relay.holder, relay.lease_until = holder, now + lease
+        return True
+
+    async def release_relay(self, holder: str) -> None:
+        if self._relay.holder == holder:
+            self._relay.lease_until = 0.0
+
+    async def order_committed(self, holder: str, *, limit: int) -> int:
+        relay = self._relay
+        if relay.holder != holder:
+            raise RelayLost(holder)
+        taken, relay.unordered = relay.unordered[:limit], relay.unordered[limit:]
+        for event in sorted(taken, key=_owner_and_position):
+            relay.last_seq += 1
+            relay.ordered[relay.last_seq] = event
+            relay.seq_of[event.user_id, event.position] = relay.last_seq
+        return relay.last_seq
+
+    async def add_sinks(self, names: Collection[str]) -> None:
+        for name in names:
+            self._relay.sinks.setdefault(name, 0)
+
+    async def drop_sink(self, name: str) -> bool:
+        return self._relay.sinks.pop(name, None) is not None
+
+    async def delivered_through(self, sink: str) -> int:
+        return self._relay.sinks.get(sink, 0)
+
+    async def record_delivered(self, sink: str, *, through: int) -> None:
+        sinks = self._relay.sinks
+        if sink in sinks:
+            sinks[sink] = max(sinks[sink], through)
+
+    async def events_after(self, *, seq: int, limit: int) -> builtins.list[RelayedEvent]:
+        ordered = self._relay.ordered
+        found = (RelayedEvent(n, ordered[n]) for n in range(seq + 1, self._relay.last_seq + 1) if n in ordered)
+        return list(islice(found, limit))
+
+    async def backlogs(self) -> dict[str, Backlog]:
+        relay = self._relay
+        waiting = {name: [e for n, e in relay.ordered.items() if n > through] for name, through in relay.sinks.items()}
+        return {
+            name: Backlog(
+                len(events) + len(relay.unordered), min((e.time for e in events + relay.unordered), default=None)
+            )
+            for name, events in waiting.items()
+        }
+
+
+def _owner_and_position(event: TaskEvent) -> tuple[str, int]:
+    return event.user_id, event.position
+
+
+class _Relay:
+    """The relay's bookkeeping: events recorded and not yet numbered, numbered ones by number, the
+    sinks' progress, and the lease (by this process's clock: a memory store lives in one process)."""
+
+    def __init__(self) -> None:
+        self.unordered: list[TaskEvent] = []
+        self.ordered: dict[int, TaskEvent] = {}
+        self.seq_of: dict[tuple[str, int], int] = {}
+        self.last_seq = 0
+        self.sinks: dict[str, int] = {}
+        self.holder = ""
+        self.lease_until = 0.0
+
+    def delivered_everywhere(self, event: TaskEvent) -> bool:
+        if not self.sinks:
+            return True
+        seq = self.seq_of.get((event.user_id, event.position))
+        return seq is not None and seq <= min(self.sinks.values())
+
+    def forget(self, owner: str, positions: set[int]) -> None:
+        """Retention removed these events of the owner's."""
+        for position in positions:
+            if (seq := self.seq_of.pop((owner, position), None)) is not None:
+                del self.ordered[seq]
+        self.unordered = [e for e in self.unordered if e.user_id != owner or e.position not in positions]

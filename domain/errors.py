@@ -45,3 +45,7 @@ class ChangesExpired(Exception):
 class StoreFull(StoreUnavailable):
     """The store has no room left for writes (a full disk); reads still work, and writes do again
     once space is freed."""
+
+
+class RelayLost(Exception):
+    """Another relay holds the lease now: this one must stop ordering events."""

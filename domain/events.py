@@ -151,3 +151,20 @@ class FeedPage:
 
     events: list[TaskEvent]
     bounds: FeedBounds
+
+
+@dataclass(frozen=True, slots=True)
+class RelayedEvent:
+    """An event with its place in the relay's order: `seq` numbers the events of every owner, 1, 2, 3, ...
+    in the order the relay saw them committed, so each owner's stand in position order."""
+
+    seq: int
+    event: TaskEvent
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """What a sink has not been given yet: how many events, and when the oldest of them happened."""
+
+    events: int
+    oldest: datetime | None

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
-from domain.events import FeedPage, TaskEvent
+from domain.events import Backlog, FeedPage, RelayedEvent, TaskEvent
 from domain.query import FIRST_PAGE, TaskQuery
 from domain.task import Task, TaskContent
 
@@ -79,3 +79,36 @@ class TaskEventLog(Protocol):
         each live task's latest event, and move `FeedBounds.pruned_through` past them, atomically; how
         many went. Only a prefix of the feed goes: nothing after the first event younger than
         `recorded_before` (`FeedToken` relies on it)."""
+
+
+class EventRelayLog(Protocol):
+    """The log as the relay that delivers it to sinks reads it. One relay at a time holds the lease
+    (`claim_relay`); only the holder orders events, and every sink's progress is kept with the log."""
+
+    async def claim_relay(self, holder: str, *, lease: float) -> bool:
+        """Take or renew the lease for `lease` seconds; False while another holder's lease runs."""
+
+    async def release_relay(self, holder: str) -> None:
+        """End the holder's lease now, so another may take it at once."""
+
+    async def order_committed(self, holder: str, *, limit: int) -> int:
+        """Number up to `limit` committed events not yet ordered (each owner's in position order) and
+        return the last number handed out; `RelayLost` if `holder` no longer holds the lease."""
+
+    async def add_sinks(self, names: Collection[str]) -> None:
+        """Start keeping the progress of the sinks not yet known, from the first event kept."""
+
+    async def drop_sink(self, name: str) -> bool:
+        """Forget a sink, so retention no longer keeps events for it; whether it was known."""
+
+    async def delivered_through(self, sink: str) -> int:
+        """The last `seq` the sink has (0: none)."""
+
+    async def record_delivered(self, sink: str, *, through: int) -> None:
+        """The sink has every event through `seq` `through`."""
+
+    async def events_after(self, *, seq: int, limit: int) -> list[RelayedEvent]:
+        """Up to `limit` ordered events after `seq`, in order."""
+
+    async def backlogs(self) -> dict[str, Backlog]:
+        """What each known sink lacks: the events it has not been given, ordered or not yet."""

@@ -12,7 +12,7 @@ from dependency_injector import containers, providers
 from litestar import Litestar
 from mcp.server import Server
 
-from adapters.gauges import ServiceGauges
+from adapters.gauges import RelayCounts, ServiceGauges
 from adapters.http.app import build_app, origin_allowed
 from adapters.http.edge.metrics import Metrics
 from adapters.identity.keys import PublishedKeys, SharedSecret, SigningKeys
@@ -20,12 +20,17 @@ from adapters.identity.tokens import BearerTokens
 from adapters.mcp.http import StreamableHttp, streamable_http
 from adapters.mcp.tools import task_server
 from adapters.memory import InMemoryTaskStore
+from adapters.sinks.http import DaprSink, WebhookSink
+from adapters.sinks.kafka import KafkaSink
+from adapters.sinks.nats import NatsSink
 from adapters.sql.psycopg_database import PsycopgDatabase
+from adapters.sql.relay import SqlRelayLog
 from adapters.sql.secrets import stored_secret
 from adapters.sql.sqlite_database import SqliteDatabase
 from adapters.sql.store import SqlTaskStore
 from adapters.wire.cursors import PageCursors
 from application.events import TaskEvents
+from application.relay import EventRelay, EventSink
 from application.streams import EventStreams
 from application.tasks import TaskService
 from entrypoints.retention import RetentionSchedule
@@ -61,6 +66,21 @@ def bearer_tokens(settings: Settings) -> BearerTokens | None:
     )
 
 
+def event_sinks(settings: Settings) -> list[EventSink]:
+    """The sinks the TODO_EVENTS_* settings turn on; none by default."""
+    sinks: list[EventSink] = []
+    if settings.events_nats_url:
+        sinks.append(NatsSink(settings.events_nats_url, stream=settings.events_nats_stream))
+    if settings.events_kafka_brokers:
+        sinks.append(KafkaSink(settings.events_kafka_brokers, topic=settings.events_kafka_topic))
+    sinks += [WebhookSink(url, settings.events_webhook_secret) for url in settings.events_webhook_urls]
+    if settings.events_dapr_url:
+        sinks.append(
+            DaprSink(settings.events_dapr_url, pubsub=settings.events_dapr_pubsub, topic=settings.events_dapr_topic)
+        )
+    return sinks
+
+
 def mcp_endpoint(settings: Settings, tools: Server[Any], tokens: BearerTokens | None) -> StreamableHttp | None:
     """The MCP tools over streamable HTTP, when TODO_MCP asks for them."""
     if not settings.mcp:
@@ -91,6 +111,7 @@ def service_app(
     cursors: PageCursors,
     store: InMemoryTaskStore | SqlTaskStore,
     retention: RetentionSchedule,
+    relay: EventRelay,
     metrics: Metrics,
     mcp: StreamableHttp | None,
     tokens: BearerTokens | None,
@@ -101,8 +122,8 @@ def service_app(
         cursors=cursors,
         streams=streams,
         stream_heartbeat=settings.stream_heartbeat,
-        on_startup=[store.open, retention.start, tune_garbage_collector],
-        on_shutdown=[retention.stop, store.close],
+        on_startup=[store.open, retention.start, relay.start, tune_garbage_collector],
+        on_shutdown=[relay.stop, retention.stop, store.close],
         max_body_bytes=settings.max_body_bytes,
         cors_origins=settings.cors_origins,
         access_log=settings.access_log,
@@ -138,13 +159,29 @@ class Container(containers.DeclarativeContainer):
     streams = providers.Singleton(EventStreams, log=store, max_streams=settings.provided.max_streams)
     page_cursors = providers.Singleton(PageCursors, providers.Callable(cursor_secret, settings))
     retention = providers.Singleton(RetentionSchedule, events)
-    # What /metrics reads beside the request counts: the event log's size, and the pool's use on Postgres.
+    relay_log = providers.Selector(
+        settings.provided.store_kind,
+        memory=store,
+        sqlite=providers.Singleton(SqlRelayLog, sqlite_database, dialect="sqlite"),
+        postgres=providers.Singleton(SqlRelayLog, postgres_database, dialect="postgresql"),
+    )
+    relay = providers.Singleton(
+        EventRelay,
+        relay_log,
+        providers.Callable(event_sinks, settings),
+        observer=providers.Singleton(RelayCounts),
+        longest_back_off=settings.provided.events_retry_max,
+        backlog_warning=settings.provided.events_backlog_warning,
+        retention=providers.Factory(timedelta, days=settings.provided.event_retention_days),
+    )
+    # What /metrics reads beside the request counts: the event log's size and the sinks' backlogs, and
+    # the pool's use on Postgres.
     gauges = providers.Selector(
         settings.provided.store_kind,
-        memory=providers.Singleton(ServiceGauges, streams=streams),
-        sqlite=providers.Singleton(ServiceGauges, streams=streams, database=sqlite_database),
+        memory=providers.Singleton(ServiceGauges, streams=streams, relay_log=relay_log),
+        sqlite=providers.Singleton(ServiceGauges, streams=streams, relay_log=relay_log, database=sqlite_database),
         postgres=providers.Singleton(
-            ServiceGauges, streams=streams, database=postgres_database, postgres=postgres_database
+            ServiceGauges, streams=streams, relay_log=relay_log, database=postgres_database, postgres=postgres_database
         ),
     )
     metrics = providers.Singleton(Metrics, settings.provided.metrics_path, gauges)
@@ -161,6 +198,7 @@ class Container(containers.DeclarativeContainer):
         cursors=page_cursors,
         store=store,
         retention=retention,
+        relay=relay,
         metrics=metrics,
         mcp=mcp,
         tokens=tokens,

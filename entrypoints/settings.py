@@ -5,6 +5,8 @@ default, what values are allowed and what it means. Parsing, the refusal of a ba
 `todo serve --help` text are all made from these declarations.
 """
 
+import base64
+import binascii
 import ipaddress
 import os
 import re
@@ -179,6 +181,64 @@ def _url(text: str) -> str:
 
 URL = Kind("an http:// or https:// URL", _url)
 
+
+def _urls(text: str) -> tuple[str, ...]:
+    return tuple(_url(url) for url in text.split(","))
+
+
+URLS = Kind("comma-separated http:// or https:// URLs", _urls, lambda text: f"<{len(text.split(','))} URL(s)>")
+
+_NATS_URL = re.compile(r"(nats|tls)://[^/\s]+")
+
+
+def _nats_urls(text: str) -> str:
+    if not all(_NATS_URL.fullmatch(url.strip()) for url in text.split(",")):
+        raise ValueError(text)
+    return ",".join(url.strip() for url in text.split(","))
+
+
+NATS_URLS = Kind("nats:// or tls:// URLs (host:port), comma-separated", _nats_urls, _without_password)
+
+_BROKER = re.compile(r"[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}")
+
+
+def _brokers(text: str) -> str:
+    if not all(_BROKER.fullmatch(broker.strip()) for broker in text.split(",")):
+        raise ValueError(text)
+    return ",".join(broker.strip() for broker in text.split(","))
+
+
+BROKERS = Kind("comma-separated host:port pairs", _brokers)
+
+_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def _name(text: str) -> str:
+    if not _NAME.fullmatch(text.strip()):
+        raise ValueError(text)
+    return text.strip()
+
+
+NAME = Kind("1 to 64 letters, digits, _ or -", _name)
+
+
+def _webhook_secret(text: str) -> str:
+    try:
+        key = base64.b64decode(text.strip().removeprefix("whsec_"), validate=True)
+    except binascii.Error:
+        raise ValueError(text) from None
+    if len(key) < 24:
+        raise ValueError(text)
+    return text.strip()
+
+
+WEBHOOK_SECRET = Kind(
+    "whsec_ and the base64 of 24 to 64 random bytes (`todo events webhook-secret` makes one)",
+    _webhook_secret,
+    lambda text: f"<{len(text.strip())} characters>",
+)
+
+
 ASYMMETRIC_ALGORITHMS = ("EdDSA", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512")
 SECRET_ALGORITHMS = ("HS256", "HS384", "HS512")
 
@@ -302,9 +362,44 @@ class Settings:
         "the authorization server MCP clients are sent to (unset: TODO_JWT_ISSUER)",
     )
 
+    events_nats_url: str = setting(
+        "TODO_EVENTS_NATS_URL", "", NATS_URLS, "deliver every task event to NATS JetStream there (unset: not to NATS)"
+    )
+    events_nats_stream: str = setting(
+        "TODO_EVENTS_NATS_STREAM", "TASKS", NAME, "the JetStream stream of tasks.events.>, made if missing"
+    )
+    events_kafka_brokers: str = setting(
+        "TODO_EVENTS_KAFKA_BROKERS",
+        "",
+        BROKERS,
+        "deliver every task event to these Kafka brokers (unset: not to Kafka)",
+    )
+    events_kafka_topic: str = setting("TODO_EVENTS_KAFKA_TOPIC", "task-events", NAME, "the Kafka topic of task events")
+    events_webhook_urls: tuple[str, ...] = setting(
+        "TODO_EVENTS_WEBHOOK_URLS", (), URLS, "POST every task event, signed, to each of these URLs (unset: none)"
+    )
+    events_webhook_secret: str = setting(
+        "TODO_EVENTS_WEBHOOK_SECRET", "", WEBHOOK_SECRET, "the key webhooks are signed with (Standard Webhooks)"
+    )
+    events_dapr_url: str = setting(
+        "TODO_EVENTS_DAPR_URL", "", URL, "publish every task event through this Dapr sidecar (http://localhost:3500)"
+    )
+    events_dapr_pubsub: str = setting("TODO_EVENTS_DAPR_PUBSUB", "pubsub", NAME, "the Dapr pub/sub component's name")
+    events_dapr_topic: str = setting("TODO_EVENTS_DAPR_TOPIC", "task-events", NAME, "the topic Dapr publishes to")
+    events_retry_max: float = setting(
+        "TODO_EVENTS_RETRY_MAX", 30.0, seconds(), "longest wait, in seconds, between attempts to deliver to a sink"
+    )
+    events_backlog_warning: int = setting(
+        "TODO_EVENTS_BACKLOG_WARNING", 10_000, integer(1), "undelivered events of a sink that make a warning line"
+    )
+
     def __post_init__(self) -> None:
         if self.auth == "jwt":
             check_token_settings(self)
+        if bool(self.events_webhook_urls) != bool(self.events_webhook_secret):
+            raise ConfigurationError(
+                "TODO_EVENTS_WEBHOOK_URLS and TODO_EVENTS_WEBHOOK_SECRET go together: set both or neither"
+            )
 
     @property
     def token_algorithms(self) -> tuple[str, ...]:

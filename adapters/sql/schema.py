@@ -10,6 +10,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -130,6 +131,27 @@ task_events = Table(
     Column("version", Integer(), nullable=False),
     Column("time", UtcDateTime(), nullable=False),
     *(Column(name, tasks.c[name].type, nullable=True) for name in TASK_SNAPSHOT),
+    Column("relay_seq", BigInteger(), nullable=True),  # the relay's order (below); NULL until it orders the event
     PrimaryKeyConstraint("user_id", "position", name="pk_task_events"),
     Index("ix_task_events_user_id_task_id_position", "user_id", "task_id", "position"),
+    Index("ix_task_events_relay_seq", "relay_seq", "user_id", "position"),
+)
+
+# The relay (adapters/sql/relay.py): one row, with the last `relay_seq` handed out and the lease of the
+# relay that may hand out more; and each sink's progress through that order.
+event_relay = Table(
+    "event_relay",
+    metadata,
+    Column("id", SmallInteger(), nullable=False),
+    Column("last_seq", BigInteger(), nullable=False),
+    Column("holder", String(64), nullable=False),
+    Column("lease_until", Float(), nullable=False),  # seconds since the epoch, by the database's clock
+    PrimaryKeyConstraint("id", name="pk_event_relay"),
+)
+event_sinks = Table(
+    "event_sinks",
+    metadata,
+    Column("name", String(64), nullable=False),
+    Column("delivered_through", BigInteger(), nullable=False),
+    PrimaryKeyConstraint("name", name="pk_event_sinks"),
 )

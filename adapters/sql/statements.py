@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ColumnElement, Insert, Select
 
-from adapters.sql.schema import UtcDateTime, event_owners, idempotency_keys, task_events, tasks
+from adapters.sql.schema import UtcDateTime, event_owners, event_sinks, idempotency_keys, task_events, tasks
 from domain.events import MAX_POSITION
 from domain.query import SORT_ATTRIBUTES, SortKey
 from domain.task import EDITABLE_FIELDS, Task
@@ -225,19 +225,23 @@ def latest_positions(dialect: str) -> Select[Any]:
     return select(event_owners.c.user_id, event_owners.c.last_position).where(named)
 
 
-# Retention: an event expires when it is older than `before`, comes before the owner's first event
-# that is not, and is not the latest of a task that still exists: a prefix of the feed goes (what
-# FeedToken relies on). Expired stays expired (versions only grow, ids are never reused). The bound is
-# raised and the events removed in one transaction, so a reader sees both or neither.
+# Retention: an event expires when it is older than `before` and every sink has it, comes before the
+# owner's first event that is not, and is not the latest of a task that still exists: a prefix of the
+# feed goes (what FeedToken relies on). Expired stays expired (versions only grow, ids are never reused,
+# a sink's progress only grows). The bound is raised and the events removed in one transaction, so a
+# reader sees both or neither.
 _is_latest = exists().where(
     (tasks.c.user_id == _event.user_id) & (tasks.c.id == _event.task_id) & (tasks.c.version == _event.version)
 )
 _before = bindparam("before", type_=UtcDateTime())
 _young = task_events.alias("young")
+# An event some sink has not been given (adapters/sql/relay.py) is kept as if it were young.
+_undelivered = _young.c.relay_seq.is_(None) | (
+    _young.c.relay_seq > select(func.min(event_sinks.c.delivered_through)).scalar_subquery()
+)
+_kept = (_young.c.time >= _before) | (exists(select(event_sinks.c.name)) & _undelivered)
 _first_young = (
-    select(func.min(_young.c.position))
-    .where((_young.c.user_id == bindparam("owner")) & (_young.c.time >= _before))
-    .scalar_subquery()
+    select(func.min(_young.c.position)).where((_young.c.user_id == bindparam("owner")) & _kept).scalar_subquery()
 )
 _expired = (
     (_event.user_id == bindparam("owner"))

@@ -61,7 +61,7 @@ def _task_or_none(row: Row | None) -> Task | None:
     return None if row is None else _task(row)
 
 
-def _event(row: Row) -> TaskEvent:
+def event_from_row(row: Row) -> TaskEvent:
     position, kind, time, *task = row
     kind = ChangeKind(kind)
     snapshot = None if kind is ChangeKind.DELETED else _task(task)
@@ -72,7 +72,7 @@ def _feed_page(rows: Sequence[Row]) -> FeedPage:
     """A page of `CHANGES`: each row holds the feed's bounds, then an event (NULL when there is none)."""
     if not rows:
         return FeedPage([], FeedBounds())
-    return FeedPage([_event(row[2:]) for row in rows if row[2] is not None], FeedBounds(*rows[0][:2]))
+    return FeedPage([event_from_row(row[2:]) for row in rows if row[2] is not None], FeedBounds(*rows[0][:2]))
 
 
 def _columns(task: Task, prefix: str = "") -> dict[str, Any]:
@@ -179,7 +179,7 @@ class SqlTaskStore:
 
     async def history(self, owner: str, *, task_id: UUID, after: int, limit: int) -> builtins.list[TaskEvent]:
         params = {"owner": owner, "task_id": task_id, "after": after, "limit": limit}
-        return [_event(row) for row in await self.database.fetch_all(sql.HISTORY, params)]
+        return [event_from_row(row) for row in await self.database.fetch_all(sql.HISTORY, params)]
 
     async def latest_positions(self, owners: Collection[str]) -> dict[str, int]:
         rows = await self.database.fetch_all(sql.latest_positions(self.dialect), {"owners": list(owners)})

@@ -1,4 +1,4 @@
-"""No reader skips an event that commits late (Postgres, where concurrent transactions are real).
+"""No reader, nor the relay, skips an event that commits late (Postgres, where concurrent transactions are real).
 
 A write holds its owner's feed row from the moment it takes a position until it commits, so a
 later write of that owner waits for it and takes the next position after it: a reader can never
@@ -12,9 +12,11 @@ import psycopg
 import pytest
 
 from adapters.sql.psycopg_database import PsycopgDatabase
+from adapters.sql.relay import SqlRelayLog
 from adapters.sql.store import SqlTaskStore
 from application.streams import EventStreams, Subscription
 from domain.events import ChangeKind, FeedToken, TaskEvent
+from tests.databases import create_database, drop_database
 
 from .tasks import LATER, added, make_task
 
@@ -68,3 +70,40 @@ async def test_a_write_that_commits_late_is_seen_before_every_write_after_it(
     ]
     assert [e.position for e in (await store.changes(owner, after=2, limit=10)).events] == [3, 4]
     streams.close()
+
+
+async def test_the_relay_never_skips_an_event_whose_transaction_commits_late(
+    postgres_server: str, owner: str, other: str
+) -> None:
+    url = create_database(postgres_server)
+    database = PsycopgDatabase(url, pool_size=4, timeout=10.0)
+    await database.open()
+    try:
+        store, relay = SqlTaskStore(database, "postgresql"), SqlRelayLog(database, "postgresql")
+        held = await added(store, make_task(owner))
+        await relay.add_sinks(["nats"])
+        assert await relay.claim_relay("relay", lease=30)
+        async with await psycopg.AsyncConnection.connect(url) as connection:
+            # The owner's position 2 is taken here and stays uncommitted while others commit.
+            await connection.execute(
+                "UPDATE tasks SET title = 'held', version = version + 1 WHERE user_id = %s AND id = %s",
+                (owner, held.id),
+            )
+            for n in range(3):
+                await added(store, make_task(other, f"later {n}"))
+            assert await asyncio.wait_for(relay.order_committed("relay", limit=100), 5) == 4
+            delivered = await relay.events_after(seq=0, limit=100)
+            await relay.record_delivered("nats", through=delivered[-1].seq)
+            assert sorted((r.event.user_id, r.event.position) for r in delivered) == sorted(
+                [(owner, 1), (other, 1), (other, 2), (other, 3)]
+            )
+            await connection.commit()
+
+        assert await relay.order_committed("relay", limit=100) == 5
+        late = await relay.events_after(seq=await relay.delivered_through("nats"), limit=100)
+        assert [(r.seq, r.event.user_id, r.event.position, r.event.kind) for r in late] == [
+            (5, owner, 2, ChangeKind.UPDATED)
+        ]
+    finally:
+        await database.close()
+        drop_database(postgres_server, url)

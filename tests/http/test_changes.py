@@ -14,7 +14,7 @@ from urllib.parse import quote
 import pytest
 from litestar.testing import TestClient
 
-from adapters.http.cloudevents import CloudEvent
+from adapters.wire.cloudevents import CloudEvent
 from domain.store import TaskEventLog
 from domain.task import utc_now
 from tests.http.clients import assert_problem, create, error_fields, tasks_url, timestamp

@@ -81,7 +81,8 @@ POOL_SAMPLES = [("todo_db_pool_connections", {"state": "in_use"}), ("todo_db_poo
 @pytest.mark.anyio
 async def test_the_pool_gauges_show_connections_in_use_and_requests_waiting_for_one(postgres_url: str) -> None:
     database = PsycopgDatabase(postgres_url, pool_size=1, timeout=5.0)
-    gauges = ServiceGauges(streams=EventStreams(InMemoryTaskStore(), max_streams=1), postgres=database)
+    memory = InMemoryTaskStore()
+    gauges = ServiceGauges(streams=EventStreams(memory, max_streams=1), relay_log=memory, postgres=database)
     await database.open()
     try:
         held = asyncio.create_task(database.fetch_one(text("SELECT pg_sleep(0.5)"), {}))

@@ -14,9 +14,9 @@ from litestar import Controller, Request, get
 from litestar.params import FromPath, KwargDefinition, QueryParameter
 
 from adapters.http.answers import JSONAnswer
-from adapters.http.cloudevents import CloudEvent
 from adapters.http.openapi import problem_responses
 from adapters.http.parameters import parsed_parameter
+from adapters.wire.cloudevents import CloudEvent
 from application.events import TaskEvents
 from domain.events import FeedToken, TaskEvent, parse_position
 from domain.query import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE

@@ -22,10 +22,10 @@ from litestar.params import FromPath, HeaderParameter, QueryParameter
 from litestar.response import Response, ServerSentEvent, ServerSentEventMessage
 from litestar.types import Receive, Scope, Send
 
-from adapters.http.cloudevents import TYPE_PREFIX, CloudEvent
 from adapters.http.exception_handlers import problem
 from adapters.http.openapi import problem_responses
 from adapters.http.parameters import parsed_parameter
+from adapters.wire.cloudevents import TYPE_PREFIX, CloudEvent
 from adapters.wire.problems import RETRY_AFTER_SECONDS, Problem
 from application.streams import EventStreams, StreamsClosed, TooManyStreams
 from domain.errors import ChangesExpired
