@@ -52,7 +52,7 @@ class NatsServer:
             self._process.wait(10)
             self._process = None
 
-    async def messages(self, stream: str = "TASKS") -> list[tuple[str, dict[str, str], dict[str, Any]]]:
+    async def messages(self, stream: str = "TASKS") -> list[tuple[str, dict[str, str], Any]]:
         """Every message the stream holds, in order: (subject, headers, CloudEvent)."""
         client = await nats.connect(self.url)
         try:
@@ -61,7 +61,7 @@ class NatsServer:
             found = []
             for seq in range(1, last + 1):
                 message = await jetstream.get_msg(stream, seq)
-                found.append((message.subject, dict(message.headers or {}), json.loads(message.data or b"")))
+                found.append((message.subject or "", dict(message.headers or {}), json.loads(message.data or b"")))
             return found
         finally:
             await client.close()
@@ -92,7 +92,7 @@ class KafkaCluster:
         self._process.kill()
         self._process.wait()
 
-    def messages(self, topic: str, *, count: int, timeout: float = 30.0) -> list[tuple[bytes, dict[str, bytes], Any]]:
+    def messages(self, topic: str, *, count: int, timeout: float = 30.0) -> list[tuple[bytes, dict[str, Any], Any]]:
         """(key, headers, CloudEvent) of the topic's messages, from the start, until `count` (or the timeout)."""
         consumer = Consumer(
             {
@@ -103,14 +103,14 @@ class KafkaCluster:
             }
         )
         consumer.subscribe([topic])
-        found: list[tuple[bytes, dict[str, bytes], Any]] = []
+        found: list[tuple[bytes, dict[str, Any], Any]] = []
         deadline = time.monotonic() + timeout
         try:
             while len(found) < count and time.monotonic() < deadline:
                 message = consumer.poll(0.5)
                 if message is not None and message.error() is None:
                     headers = dict(message.headers() or [])
-                    found.append((message.key(), headers, json.loads(message.value())))
+                    found.append((message.key() or b"", headers, json.loads(message.value() or b"")))
         finally:
             consumer.close()
         return found
