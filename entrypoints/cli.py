@@ -1,4 +1,4 @@
-"""The `todo` console command: `todo serve`, `todo migrate` and `todo mcp`; the command line only.
+"""The `todo` console command: `todo serve`, `todo migrate`, `todo mcp` and `todo events`; the command line only.
 
 `todo mcp` serves the task tools to one MCP client (an AI agent) over its stdin and stdout, on the
 store `DATABASE_URL` names, migrated first as for `todo serve`; its log goes to stderr. What happens
@@ -16,6 +16,7 @@ from importlib import metadata
 
 from entrypoints.agents import serve_tools_over_stdio
 from entrypoints.container import Container
+from entrypoints.events import drop_sink, new_webhook_secret
 from entrypoints.server import serve
 from entrypoints.settings import ConfigurationError, Kind, Settings
 from entrypoints.startup import DatabaseRefused, DatabaseUnreachable, FileUnusable, migrate, wait_for_database
@@ -25,6 +26,7 @@ log = logging.getLogger("todo")
 EXIT_DATABASE_UNREACHABLE = 69  # EX_UNAVAILABLE in sysexits.h
 EXIT_FILE_UNUSABLE = 73  # EX_CANTCREAT in sysexits.h
 EXIT_BAD_CONFIGURATION = 78  # EX_CONFIG in sysexits.h
+EXIT_NO_SUCH_SINK = 65  # EX_DATAERR in sysexits.h
 
 
 def _flag_of(name: str) -> Callable[[str], object]:
@@ -73,7 +75,16 @@ def main(argv: list[str] | None = None) -> None:
     )
     tools.add_argument("--no-migrate", action="store_true", help="do not apply pending migrations at start")
 
+    events = commands.add_parser("events", help="the sinks task events are delivered to (TODO_EVENTS_*)")
+    actions = events.add_subparsers(dest="action", required=True)
+    drop = actions.add_parser("drop-sink", help="forget a sink for good: the log stops keeping events for it")
+    drop.add_argument("sink", help="its name in /metrics: nats, kafka, dapr or webhook-<12 hex digits>")
+    actions.add_parser("webhook-secret", help="print a new secret for TODO_EVENTS_WEBHOOK_SECRET")
+
     args = parser.parse_args(argv)
+    if args.command == "events" and args.action == "webhook-secret":
+        print(new_webhook_secret())
+        return
     try:
         settings = Settings.from_env()
     except ConfigurationError as error:
@@ -87,9 +98,15 @@ def main(argv: list[str] | None = None) -> None:
             wait_for_database(settings, lambda: migrate(settings, args.downgrade))
             log.info("migrations applied on the %s store", settings.store_kind)
             return
-        if not args.no_migrate:
+        if not getattr(args, "no_migrate", False):
             # Once, here, before any worker starts; several `todo serve` processes are serialised by a lock.
             wait_for_database(settings, lambda: migrate(settings))
+        if args.command == "events":
+            if not asyncio.run(drop_sink(Container(settings=settings), args.sink)):
+                print(f"todo: no sink named {args.sink!r} is known to this database", file=sys.stderr)
+                sys.exit(EXIT_NO_SUCH_SINK)
+            log.info("sink %s dropped: retention no longer keeps events for it", args.sink)
+            return
         if args.command == "mcp":
             asyncio.run(serve_tools_over_stdio(Container(settings=settings)))
             return

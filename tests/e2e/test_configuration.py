@@ -1,10 +1,13 @@
 """The real `todo` command with a bad setting: one line on stderr naming it, exit status 78 (EX_CONFIG)."""
 
+import base64
+import sqlite3
 import subprocess
 from dataclasses import fields
 from pathlib import Path
 
 import pytest
+from standardwebhooks import Webhook
 
 from entrypoints.settings import Settings
 from tests.e2e.servers import TODO, free_port, todo_env
@@ -101,3 +104,66 @@ def test_a_bad_authentication_setting_ends_serve_with_one_line_and_status_78(
     assert named in lines[0]
     assert "s" * 32 not in finished.stderr  # a secret is never echoed
     assert not (tmp_path / "todo.sqlite3").exists()
+
+
+HOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"TODO_EVENTS_NATS_URL": "http://127.0.0.1:4222"}, "TODO_EVENTS_NATS_URL"),
+        ({"TODO_EVENTS_NATS_URL": "nats://user:hunter2-hunter2@127.0.0.1 4222"}, "TODO_EVENTS_NATS_URL"),
+        ({"TODO_EVENTS_KAFKA_BROKERS": "kafka"}, "TODO_EVENTS_KAFKA_BROKERS"),
+        ({"TODO_EVENTS_WEBHOOK_URLS": "https://hooks.example/todo"}, "TODO_EVENTS_WEBHOOK_SECRET"),
+        ({"TODO_EVENTS_WEBHOOK_SECRET": HOOK_SECRET}, "TODO_EVENTS_WEBHOOK_URLS"),
+        (
+            {"TODO_EVENTS_WEBHOOK_URLS": "ftp://x", "TODO_EVENTS_WEBHOOK_SECRET": HOOK_SECRET},
+            "TODO_EVENTS_WEBHOOK_URLS",
+        ),
+        ({"TODO_EVENTS_WEBHOOK_URLS": "https://h.example", "TODO_EVENTS_WEBHOOK_SECRET": "whsec_c2hvcnQ="}, "SECRET"),
+        ({"TODO_EVENTS_DAPR_URL": "localhost:3500"}, "TODO_EVENTS_DAPR_URL"),
+        ({"TODO_EVENTS_DAPR_TOPIC": "task events"}, "TODO_EVENTS_DAPR_TOPIC"),
+    ],
+    ids=[
+        "NATS over http",
+        "NATS URL with a space",
+        "broker without port",
+        "hooks without secret",
+        "secret without hooks",
+        "hook not over HTTP",
+        "short hook secret",
+        "Dapr without scheme",
+        "topic with space",
+    ],
+)
+def test_a_bad_event_sink_setting_ends_serve_with_one_line_and_status_78(
+    env: dict[str, str], named: str, tmp_path: Path
+) -> None:
+    finished = run(["serve", "--port", str(free_port())], env, tmp_path)
+
+    assert finished.returncode == EX_CONFIG
+    lines = finished.stderr.splitlines()
+    assert len(lines) == 1, finished.stderr
+    assert named in lines[0]
+    assert "hunter2" not in finished.stderr
+    assert HOOK_SECRET not in finished.stderr
+    assert not (tmp_path / "todo.sqlite3").exists()
+
+
+def test_todo_events_makes_a_webhook_secret_and_drops_a_sink_only_when_it_is_known(tmp_path: Path) -> None:
+    made = run(["events", "webhook-secret"], {}, tmp_path)
+    secret = made.stdout.strip()
+    assert made.returncode == 0
+    Webhook(secret)  # as a consumer reads it
+    assert len(base64.b64decode(secret.removeprefix("whsec_"))) == 32
+    assert run(["events", "webhook-secret"], {}, tmp_path).stdout.strip() != secret
+
+    unknown = run(["events", "drop-sink", "nats"], {}, tmp_path)
+    assert unknown.returncode == 65
+    assert "no sink named 'nats'" in unknown.stderr
+    with sqlite3.connect(tmp_path / "todo.sqlite3") as connection:
+        connection.execute("INSERT INTO event_sinks VALUES ('nats', 7)")
+    assert run(["events", "drop-sink", "nats"], {}, tmp_path).returncode == 0
+    with sqlite3.connect(tmp_path / "todo.sqlite3") as connection:
+        assert connection.execute("SELECT count(*) FROM event_sinks").fetchone() == (0,)
