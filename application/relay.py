@@ -98,23 +98,28 @@ class EventRelay:
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
         self._task = None
-        if self.holding:
-            try:
-                await self._log.release_relay(self.holder)
-            except Exception:  # noqa: BLE001 - the lease then runs out by itself
-                log.warning("event relay: could not hand over the lease; another relay takes over in %s s", LEASE)
+        try:
+            await self._log.release_relay(self.holder)  # only if it holds the lease: another takes over at once
+        except Exception:  # noqa: BLE001 - the lease then runs out by itself
+            log.warning("event relay: could not hand over the lease; another relay takes over in %s s", LEASE)
         for sink in self._sinks:
             await sink.close()
 
     async def _run(self) -> None:
+        paused = False  # said once per outage, not every second of it
         while True:
             try:
                 if await self._log.claim_relay(self.holder, lease=LEASE):
+                    paused = False
                     await self._relay_while_held()
             except* RelayLost:
                 log.warning("event relay: the lease went to another relay")
             except* Exception as failure:  # noqa: BLE001 - the store is down, or a sink's progress was not kept
-                log.warning("event relay paused (%s); trying again", _reason(failure.exceptions[0]))
+                if not paused:
+                    log.warning(
+                        "event relay paused (%s); trying again every %s s", _reason(failure.exceptions[0]), RENEW
+                    )
+                paused = True
             finally:
                 self.holding = False
             await asyncio.sleep(RENEW)

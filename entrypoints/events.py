@@ -3,6 +3,7 @@
 import base64
 import os
 
+from domain.store import EventRelayLog
 from entrypoints.container import Container
 
 
@@ -16,6 +17,7 @@ async def drop_sink(container: Container, name: str) -> bool:
     store = container.store()
     await store.open()
     try:
-        return await container.relay_log().drop_sink(name)
+        log: EventRelayLog = container.relay_log()
+        return await log.drop_sink(name)
     finally:
         await store.close()

@@ -117,8 +117,11 @@ async def test_a_failing_sink_gets_everything_later_and_holds_back_no_other(user
     assert counted.events["failing"] == 5
 
 
-async def test_of_two_relays_one_delivers_and_the_other_takes_over_when_it_stops(user: str) -> None:
+async def test_of_two_relays_one_delivers_and_the_other_takes_over_when_it_stops(
+    user: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     owner = user
+    monkeypatch.setattr(relay_module, "LEASE", 30.0)  # the stopping relay hands the lease over; none runs out
     store = InMemoryTaskStore()
     tasks = TaskService(store)
     first_sink, second_sink = Sink("nats"), Sink("nats")
