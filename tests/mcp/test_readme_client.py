@@ -16,7 +16,8 @@ ROOT = Path(__file__).parents[2]
 
 def test_the_python_client_of_the_readme_adds_and_lists_a_task(tmp_path: Path) -> None:
     page = (ROOT / "README.md").read_text()
-    (example,) = re.findall(r"```python\n(.*?)```", page, flags=re.DOTALL)
+    tour = page.split("## A tour of the API", 1)[1].split("\n## ", 1)[0]
+    (example,) = re.findall(r"```python\n(.*?)```", tour, flags=re.DOTALL)
 
     # A folder like the repository's (its .venv), with a store of its own: the SDK starts `todo mcp`
     # with an environment of its own, so the service keeps its tasks in the folder's todo.sqlite3.
