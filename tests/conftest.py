@@ -29,7 +29,7 @@ os.environ["TZ"] = "America/New_York"
 time.tzset()
 
 
-pytest_plugins = ["tests.property.summary", "tests.e2e.servers"]
+pytest_plugins = ["tests.property.summary", "tests.e2e.servers", "tests.sinks.services"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

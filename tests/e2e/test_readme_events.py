@@ -37,7 +37,7 @@ def receiver_snippet() -> dict[str, Any]:
 
 
 def test_the_readmes_settings_turn_on_every_sink_and_its_receiver_verifies_each_webhook(
-    serve: Serve, tmp_path: Path
+    serve: Serve, tmp_path: Path, nats_server: NatsServer, kafka: KafkaCluster
 ) -> None:
     settings = readme_settings()
     assert set(settings) >= {
@@ -48,36 +48,30 @@ def test_the_readmes_settings_turn_on_every_sink_and_its_receiver_verifies_each_
         "TODO_EVENTS_DAPR_URL",
         "TODO_EVENTS_DAPR_PUBSUB",
     }
-    nats_server, kafka = NatsServer(tmp_path), KafkaCluster()
-    nats_server.start()
-    try:
-        with receiving(settings["TODO_EVENTS_WEBHOOK_SECRET"]) as webhook, receiving() as dapr:
-            env = settings | {
-                "TODO_EVENTS_NATS_URL": nats_server.url,
-                "TODO_EVENTS_KAFKA_BROKERS": kafka.brokers,
-                "TODO_EVENTS_WEBHOOK_URLS": webhook.url + "/todo",
-                "TODO_EVENTS_DAPR_URL": dapr.url,
-            }
-            server = serve(f"sqlite:///{tmp_path / 'tasks.sqlite3'}", env=env)
-            made = httpx.post(f"{server.base_url}/api/alice/tasks", json={"title": "Buy milk"})
-            assert made.status_code == 201
-            wait_for(lambda: bool(webhook.received and dapr.received), 20, "the webhook and Dapr")
+    with receiving(settings["TODO_EVENTS_WEBHOOK_SECRET"]) as webhook, receiving() as dapr:
+        env = settings | {
+            "TODO_EVENTS_NATS_URL": nats_server.url,
+            "TODO_EVENTS_KAFKA_BROKERS": kafka.brokers,
+            "TODO_EVENTS_WEBHOOK_URLS": webhook.url + "/todo",
+            "TODO_EVENTS_DAPR_URL": dapr.url,
+        }
+        server = serve(f"sqlite:///{tmp_path / 'tasks.sqlite3'}", env=env)
+        made = httpx.post(f"{server.base_url}/api/alice/tasks", json={"title": "Buy milk"})
+        assert made.status_code == 201
+        wait_for(lambda: bool(webhook.received and dapr.received), 20, "the webhook and Dapr")
 
-            receive = receiver_snippet()["receive"]
-            sent = webhook.received[0]
-            event = receive(sent.body, sent.headers)
-            assert (event["type"], event["data"]["title"]) == ("com.todo.task.created", "Buy milk")
-            assert receive(sent.body, sent.headers) is None  # a repeat
-            with pytest.raises(receiver_snippet()["WebhookVerificationError"]):
-                receive(sent.body.replace(b"Buy milk", b"Buy wine"), sent.headers)
+        receive = receiver_snippet()["receive"]
+        sent = webhook.received[0]
+        event = receive(sent.body, sent.headers)
+        assert (event["type"], event["data"]["title"]) == ("com.todo.task.created", "Buy milk")
+        assert receive(sent.body, sent.headers) is None  # a repeat
+        with pytest.raises(receiver_snippet()["WebhookVerificationError"]):
+            receive(sent.body.replace(b"Buy milk", b"Buy wine"), sent.headers)
 
-            assert dapr.received[0].path == "/v1.0/publish/kafka-pubsub/task-events?metadata.partitionKey=alice"
-            wait_for(lambda: len(_stream(nats_server)) == 1, 20, "NATS")
-            assert _stream(nats_server)[0][0] == "tasks.events.created"
-            assert [key for key, _, _ in kafka.messages("task-events", count=1)] == [b"alice"]
-    finally:
-        nats_server.stop()
-        kafka.close()
+        assert dapr.received[0].path == "/v1.0/publish/kafka-pubsub/task-events?metadata.partitionKey=alice"
+        wait_for(lambda: len(_stream(nats_server)) == 1, 20, "NATS")
+        assert _stream(nats_server)[0][0] == "tasks.events.created"
+        assert [key for key, _, _ in kafka.messages("task-events", count=1)] == [b"alice"]
 
 
 def _stream(server: NatsServer) -> list[tuple[str, dict[str, str], Any]]:

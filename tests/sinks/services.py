@@ -1,6 +1,7 @@
 """The systems the sinks deliver to, run for real by the tests: a private NATS server with JetStream, a
 Kafka (librdkafka's mock cluster), and an HTTP receiver standing for a webhook endpoint or for Dapr's
-publish API. Each can be taken down and brought back; each shows what it received."""
+publish API. Each can be taken down and brought back; each shows what it received. A pytest plugin
+(tests/conftest.py names it): the fixtures `nats_server` and `kafka`."""
 
 import json
 import os
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import nats
+import pytest
 from confluent_kafka import Consumer
 from standardwebhooks import Webhook
 
@@ -194,3 +196,18 @@ def receiving(secret: str | None = None) -> Iterator[Receiver]:
 def _accepts(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture
+def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
+    server = NatsServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def kafka() -> Iterator[KafkaCluster]:
+    cluster = KafkaCluster()
+    yield cluster
+    cluster.close()

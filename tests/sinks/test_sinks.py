@@ -1,9 +1,7 @@
 """Each sink against the real thing: a private NATS server with JetStream, librdkafka's mock Kafka
 cluster, and HTTP receivers (a webhook consumer that verifies signatures; Dapr's publish endpoint)."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -32,14 +30,6 @@ async def relayed_events(*owners: str, each: int = 3) -> list[RelayedEvent]:
     await store.claim_relay("test", lease=60)
     await store.order_committed("test", limit=10_000)
     return await store.events_after(seq=0, limit=10_000)
-
-
-@pytest.fixture
-def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
-    server = NatsServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 async def test_nats_gets_each_event_on_its_kinds_subject_in_a_stream_it_made_and_drops_a_repeat(
@@ -80,13 +70,6 @@ async def test_nats_that_is_down_fails_the_batch_and_takes_it_once_back(nats_ser
     assert [cloud_event["id"] for _, _, cloud_event in await nats_server.messages()] == ["1", "2", "3", "4"]
 
 
-@pytest.fixture
-def kafka() -> Iterator[KafkaCluster]:
-    cluster = KafkaCluster()
-    yield cluster
-    cluster.close()
-
-
 async def test_kafka_gets_each_event_keyed_by_its_owner_in_cloudevents_structured_mode(
     kafka: KafkaCluster, user: str, other_user: str
 ) -> None:
@@ -105,7 +88,7 @@ async def test_kafka_gets_each_event_keyed_by_its_owner_in_cloudevents_structure
 
 async def test_kafka_that_stops_answering_fails_the_batch(kafka: KafkaCluster, user: str) -> None:
     events = await relayed_events(user)
-    sink = KafkaSink(kafka.brokers, timeout=1.0)
+    sink = KafkaSink(kafka.brokers, timeout=5.0)  # room for a first connection on a busy machine
     await sink.deliver(events[:1])
     kafka.pause()
     try:
