@@ -62,3 +62,4 @@ class KafkaSink:
     async def close(self) -> None:
         if self._producer is not None:
             await asyncio.to_thread(self._producer.flush, 5)
+            self._producer = None  # librdkafka's threads end now, while logging still has somewhere to go
