@@ -50,7 +50,7 @@ def claim(dialect: str) -> Update:
 RELEASE = update(event_relay).where(_held).values(lease_until=literal_column("0.0", Float()))
 
 # Ordering, in one transaction: lock the relay's row if this holder still holds it (a relay that lost
-# the lease changes nothing, and waits for no one), number the committed events not yet numbered after
+# the lease changes nothing), number the committed events not yet numbered after
 # the last number, and move the last number on.
 LOCK_IF_HELD = update(event_relay).where(_held).values(holder=_relay.holder)
 _unordered = (
