@@ -151,7 +151,10 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                length = int(self.headers.get("content-length", 0))
+                body = self.rfile.read(length)
+                if len(body) < length:  # the sender died in the middle (kill -9): no request, as for any server
+                    return
                 headers = {name.lower(): value for name, value in self.headers.items()}
                 if receiver.status >= 300:
                     receiver.refused += 1
