@@ -1,9 +1,11 @@
 """The README's event delivery, as written: its variables turn every sink on in the real `todo serve`
 (the addresses swapped for the test's own NATS server, Kafka mock cluster and receivers), its receiver
-snippet verifies what the service sent, and its Dapr component names the pub/sub the variables name."""
+snippet verifies what the service sent, and its Dapr component names the pub/sub the variables name;
+and the operations guide's command that names a webhook sink."""
 
 import asyncio
 import re
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from adapters.sinks.http import webhook_name
 from tests.e2e.servers import Serve
 from tests.faults.services import wait_for
 from tests.sinks.services import KafkaCluster, NatsServer, receiving
@@ -86,3 +89,12 @@ def test_the_readmes_dapr_component_is_the_pub_sub_its_settings_name() -> None:
     component = block("yaml")
     assert f"name: {readme_settings()['TODO_EVENTS_DAPR_PUBSUB']}\n" in component
     assert "type: pubsub.kafka" in component
+
+
+def test_the_operations_guides_command_names_a_webhook_as_the_metrics_do() -> None:
+    guide = (Path(__file__).parents[2] / "docs" / "operations.md").read_text()
+    found = re.search(r"\(`(printf [^`]+)`\)", guide)
+    assert found is not None
+    url = "https://hooks.example.com/todo?token=abc"
+    named = subprocess.run(["bash", "-c", found[1]], env={"url": url}, capture_output=True, text=True, check=True)
+    assert f"webhook-{named.stdout.strip()}" == webhook_name(url)
