@@ -124,16 +124,24 @@ def _host(text: str) -> str:
 HOST = Kind("an IP address or a host name", _host)
 
 
-_PATH = re.compile(r"(/[A-Za-z0-9._~-]+)+")
+def _matching(pattern: str) -> Callable[[str], str]:
+    """A parser of values that match the pattern whole (blanks around them aside)."""
+    compiled = re.compile(pattern)
+
+    def parse(text: str) -> str:
+        if not compiled.fullmatch(text.strip()):
+            raise ValueError(text)
+        return text.strip()
+
+    return parse
 
 
-def _path(text: str) -> str:
-    if not _PATH.fullmatch(text.strip()):
-        raise ValueError(text)
-    return text.strip()
+def _each(parse: Callable[[str], str]) -> Callable[[str], str]:
+    """A parser of comma-separated values, each one read by `parse`; they come back joined by commas."""
+    return lambda text: ",".join(parse(value) for value in text.split(","))
 
 
-PATH = Kind("a path like /metrics (letters, digits and . _ ~ - between slashes)", _path)
+PATH = Kind("a path like /metrics (letters, digits and . _ ~ - between slashes)", _matching(r"(/[A-Za-z0-9._~-]+)+"))
 
 
 def _shown(default: Any) -> str:
@@ -170,15 +178,7 @@ def _text(text: str) -> str:
 
 TEXT = Kind("any text", _text)
 
-_URL = re.compile(r"https?://[^/\s]+(/\S*)?")
-
-
-def _url(text: str) -> str:
-    if not _URL.fullmatch(text.strip()):
-        raise ValueError(text)
-    return text.strip()
-
-
+_url = _matching(r"https?://[^/\s]+(/\S*)?")
 URL = Kind("an http:// or https:// URL", _url)
 
 
@@ -188,38 +188,11 @@ def _urls(text: str) -> tuple[str, ...]:
 
 URLS = Kind("comma-separated http:// or https:// URLs", _urls, lambda text: f"<{len(text.split(','))} URL(s)>")
 
-_NATS_URL = re.compile(r"(nats|tls)://[^/\s]+")
-
-
-def _nats_urls(text: str) -> str:
-    if not all(_NATS_URL.fullmatch(url.strip()) for url in text.split(",")):
-        raise ValueError(text)
-    return ",".join(url.strip() for url in text.split(","))
-
-
-NATS_URLS = Kind("nats:// or tls:// URLs (host:port), comma-separated", _nats_urls, _without_password)
-
-_BROKER = re.compile(r"[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}")
-
-
-def _brokers(text: str) -> str:
-    if not all(_BROKER.fullmatch(broker.strip()) for broker in text.split(",")):
-        raise ValueError(text)
-    return ",".join(broker.strip() for broker in text.split(","))
-
-
-BROKERS = Kind("comma-separated host:port pairs", _brokers)
-
-_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
-
-
-def _name(text: str) -> str:
-    if not _NAME.fullmatch(text.strip()):
-        raise ValueError(text)
-    return text.strip()
-
-
-NAME = Kind("1 to 64 letters, digits, _ or -", _name)
+NATS_URLS = Kind(
+    "nats:// or tls:// URLs (host:port), comma-separated", _each(_matching(r"(nats|tls)://[^/\s]+")), _without_password
+)
+BROKERS = Kind("comma-separated host:port pairs", _each(_matching(r"[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}")))
+NAME = Kind("1 to 64 letters, digits, _ or -", _matching(r"[A-Za-z0-9_-]{1,64}"))
 
 
 def _webhook_secret(text: str) -> str:
