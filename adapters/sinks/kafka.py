@@ -13,8 +13,6 @@ from adapters.sinks import CLOUDEVENTS_JSON, cloud_event
 from application.relay import DeliveryFailed
 from domain.events import RelayedEvent
 
-log = logging.getLogger(__name__)
-
 HEADERS: list[tuple[str, str | bytes | None]] = [("content-type", CLOUDEVENTS_JSON)]
 
 

@@ -114,7 +114,7 @@ class PgBouncer:
         return self.log.read_text(errors="replace")
 
 
-def _accepts_tcp(port: int) -> bool:
+def accepts_tcp(port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(0.5)
         return probe.connect_ex(("127.0.0.1", port)) == 0
@@ -165,7 +165,7 @@ def pgbouncer(
     bouncer = PgBouncer(port, log)
     try:
         deadline = time.monotonic() + 10
-        while not _accepts_tcp(port):
+        while not accepts_tcp(port):
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"pgbouncer did not start (exit {process.poll()}):\n{bouncer.output()}")
             time.sleep(0.05)

@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -25,7 +24,7 @@ from confluent_kafka import Consumer
 from standardwebhooks import Webhook
 
 from tests.e2e.servers import free_port
-from tests.faults.services import wait_for
+from tests.faults.services import accepts_tcp, wait_for
 from tests.tools import unavailable
 
 NATS_SERVER = shutil.which("nats-server") or "/usr/sbin/nats-server"
@@ -46,7 +45,7 @@ class NatsServer:
         log = (self._folder / "nats.log").open("ab")
         command = [NATS_SERVER, "-js", "-a", "127.0.0.1", "-p", str(self.port), "-sd", str(self._folder / "store")]
         self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        wait_for(lambda: _accepts(self.port), 10, "nats-server to listen")
+        wait_for(lambda: accepts_tcp(self.port), 10, "nats-server to listen")
 
     def stop(self) -> None:
         if self._process is not None:
@@ -194,11 +193,6 @@ def receiving(secret: str | None = None) -> Iterator[Receiver]:
         yield receiver
     finally:
         receiver.stop()
-
-
-def _accepts(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 @pytest.fixture
