@@ -4,6 +4,7 @@ import builtins  # `list` names the store's listing method inside the class
 import time
 from bisect import bisect_right
 from collections.abc import Collection, Iterator
+from dataclasses import replace
 from datetime import datetime
 from itertools import islice
 from typing import Any
@@ -39,6 +40,7 @@ class InMemoryTaskStore:
         self._events: dict[str, list[TaskEvent]] = {}
         self._bounds: dict[str, FeedBounds] = {}
         self._relay = _Relay()
+        self._reminders: dict[tuple[str, UUID], datetime] = {}  # those still to fire, by owner and task
 
     async def add(self, task: Task, *, idempotency_key: str | None = None, fingerprint: str = "") -> Task:
         if idempotency_key is not None:
@@ -71,12 +73,43 @@ class InMemoryTaskStore:
     ) -> Task | None:
         if (task := self._at_version(owner, task_id, expected_version)) is None:
             return None
+        if content.completed and content.recurrence is not None and not task.completed:
+            return None  # completed with its successor (`complete_in_series`)
         return self._keep(task, task.with_content(content, now), now)
+
+    async def complete_in_series(
+        self,
+        owner: str,
+        *,
+        task_id: UUID,
+        content: TaskContent,
+        now: datetime,
+        expected_version: int,
+        successor: Task | None,
+    ) -> Task | None:
+        if (task := self._at_version(owner, task_id, expected_version)) is None or task.completed:
+            return None
+        completed = self._keep(task, task.with_content(content, now), now)
+        if successor is not None and await self.successor_id(owner, task_id=task_id) is None:
+            self._keep(None, successor, now)
+        return completed
+
+    async def successor_id(self, owner: str, *, task_id: UUID) -> UUID | None:
+        return next((t.id for t in self._tasks.get(owner, {}).values() if t.previous_id == task_id), None)
+
+    async def fire_reminders(self, *, now: datetime, limit: int) -> builtins.list[Task]:
+        due = sorted((at, key) for key, at in self._reminders.items() if at <= now)[:limit]
+        fired = [self._tasks[owner][task_id] for _, (owner, task_id) in due]
+        return [self._keep(task, replace(task, reminded_at=now), now) for task in fired]
+
+    async def next_reminder(self) -> datetime | None:
+        return min(self._reminders.values(), default=None)
 
     async def delete(self, owner: str, *, task_id: UUID, expected_version: int | None = None) -> bool:
         if (task := self._at_version(owner, task_id, expected_version)) is None:
             return False
         del self._tasks[owner][task_id]
+        self._reminders.pop((owner, task_id), None)
         self._record(task, None, utc_now())
         return True
 
@@ -85,6 +118,8 @@ class InMemoryTaskStore:
     ) -> Task | None:
         if (task := self._at_version(owner, task_id, expected_version)) is None:
             return None
+        if task.recurrence is not None and not task.completed:
+            return None  # completed with its successor (`complete_in_series`)
         return self._keep(task, task.with_completion(not task.completed, now), now)
 
     async def set_completion(
@@ -92,6 +127,8 @@ class InMemoryTaskStore:
     ) -> Task | None:
         if (task := self._at_version(owner, task_id, expected_version)) is None:
             return None
+        if completed and task.recurrence is not None and not task.completed:
+            return None  # completed with its successor (`complete_in_series`)
         return self._keep(task, task.with_completion(completed, now), now)
 
     async def ping(self) -> None:
@@ -111,6 +148,10 @@ class InMemoryTaskStore:
 
     def _keep(self, before: Task | None, task: Task, now: datetime) -> Task:
         self._tasks.setdefault(task.user_id, {})[task.id] = task
+        if task.reminder_pending:
+            self._reminders[task.user_id, task.id] = task.remind_at  # type: ignore[assignment]
+        elif before is not None and before.reminder_pending:
+            del self._reminders[task.user_id, task.id]
         self._record(before, task, now)
         return task
 

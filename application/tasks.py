@@ -5,7 +5,8 @@ Every use case takes the owner as the client named it, and everything after it b
 may name `expected_versions`, the versions the client's precondition allows (None: no precondition).
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, NoReturn
 from uuid import UUID
@@ -13,7 +14,7 @@ from uuid import UUID
 from domain.errors import EditConflict, TaskNotFound, VersionMismatch
 from domain.query import FIRST_PAGE, Page, TaskQuery
 from domain.store import TaskStore
-from domain.task import Task, TaskDraft, parse_idempotency_key, parse_task_id, parse_user_id, utc_now
+from domain.task import Task, TaskContent, TaskDraft, parse_idempotency_key, parse_task_id, parse_user_id, utc_now
 
 Versions = frozenset[int] | None
 MERGE_ATTEMPTS = 5
@@ -51,10 +52,13 @@ class TaskService:
         owner, tid = parse_user_id(owner), parse_task_id(task_id)
         content = draft.checked()
         expected = await self._expected_version(owner, tid, expected_versions)
-        updated = await self._store.replace(
-            owner, task_id=tid, content=content, now=self._clock(), expected_version=expected
-        )
-        return updated or await self._missing(owner, tid, expected)
+
+        def write() -> Awaitable[Task | None]:
+            return self._store.replace(
+                owner, task_id=tid, content=content, now=self._clock(), expected_version=expected
+            )
+
+        return await self._completing_series(owner, tid, expected, write, lambda _: content)
 
     async def update(
         self, owner: str, *, task_id: str, changes: Mapping[str, Any], expected_versions: Versions = None
@@ -68,9 +72,13 @@ class TaskService:
             content = current.merged(changes)
             if content == current.content:
                 return current  # nothing changes, so nothing is written
-            if updated := await self._store.replace(
-                owner, task_id=tid, content=content, now=self._clock(), expected_version=current.version
-            ):
+            if _completes_series(current, content):
+                updated = await self._complete_in_series(current, content)
+            else:
+                updated = await self._store.replace(
+                    owner, task_id=tid, content=content, now=self._clock(), expected_version=current.version
+                )
+            if updated:
                 return updated
             if expected_versions is not None:
                 await self._missing(owner, tid, current.version)
@@ -85,18 +93,64 @@ class TaskService:
     async def toggle_completion(self, owner: str, *, task_id: str, expected_versions: Versions = None) -> Task:
         owner, tid = parse_user_id(owner), parse_task_id(task_id)
         expected = await self._expected_version(owner, tid, expected_versions)
-        toggled = await self._store.toggle_completion(owner, task_id=tid, now=self._clock(), expected_version=expected)
-        return toggled or await self._missing(owner, tid, expected)
+
+        def write() -> Awaitable[Task | None]:
+            return self._store.toggle_completion(owner, task_id=tid, now=self._clock(), expected_version=expected)
+
+        return await self._completing_series(owner, tid, expected, write, _completed)
 
     async def set_completion(
         self, owner: str, *, task_id: str, completed: bool, expected_versions: Versions = None
     ) -> Task:
         owner, tid = parse_user_id(owner), parse_task_id(task_id)
         expected = await self._expected_version(owner, tid, expected_versions)
-        updated = await self._store.set_completion(
-            owner, task_id=tid, completed=completed, now=self._clock(), expected_version=expected
+
+        def write() -> Awaitable[Task | None]:
+            return self._store.set_completion(
+                owner, task_id=tid, completed=completed, now=self._clock(), expected_version=expected
+            )
+
+        return await self._completing_series(owner, tid, expected, write, _completed)
+
+    async def next_occurrence(self, owner: str, *, task_id: str) -> UUID | None:
+        """The id of the task that follows this one in its series, once it is completed."""
+        return await self._store.successor_id(parse_user_id(owner), task_id=parse_task_id(task_id))
+
+    async def _completing_series(
+        self,
+        owner: str,
+        task_id: UUID,
+        expected: int | None,
+        write: Callable[[], Awaitable[Task | None]],
+        completing: Callable[[Task], TaskContent],
+    ) -> Task:
+        """`write`, or, when it left a recurring task alone because it would complete it (the store
+        answers None), the completion with its successor: `completing` gives the content it writes."""
+        for _ in range(MERGE_ATTEMPTS):
+            if written := await write():
+                return written
+            current = await self._store.get(owner, task_id=task_id)
+            if current is None or (expected is not None and current.version != expected):
+                return await self._missing(owner, task_id, expected)
+            content = completing(current)
+            if _completes_series(current, content) and (completed := await self._complete_in_series(current, content)):
+                return completed
+            if expected is not None:
+                await self._missing(owner, task_id, expected)
+        raise EditConflict(str(task_id))
+
+    async def _complete_in_series(self, current: Task, content: TaskContent) -> Task | None:
+        """Complete the task, at the version read, and add the next task of its series."""
+        now = self._clock()
+        successor = current.with_content(content, now).successor(now)
+        return await self._store.complete_in_series(
+            current.user_id,
+            task_id=current.id,
+            content=content,
+            now=now,
+            expected_version=current.version,
+            successor=successor,
         )
-        return updated or await self._missing(owner, tid, expected)
 
     async def check_store(self) -> None:
         await self._store.ping()
@@ -117,6 +171,14 @@ class TaskService:
         if expected_version is not None and await self._store.get(owner, task_id=task_id) is not None:
             raise VersionMismatch(str(task_id))
         raise TaskNotFound(str(task_id))
+
+
+def _completes_series(current: Task, content: TaskContent) -> bool:
+    return content.completed and content.recurrence is not None and not current.completed
+
+
+def _completed(task: Task) -> TaskContent:
+    return replace(task.content, completed=True)
 
 
 def _found(task: Task | None, task_id: str) -> Task:

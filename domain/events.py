@@ -19,20 +19,25 @@ class ChangeKind(StrEnum):
     COMPLETED = "completed"
     REOPENED = "reopened"
     DELETED = "deleted"
+    REMINDER = "reminder"  # not a change: the task's reminder fired (its version stays)
+
+
+REMINDER_PROMISE = timedelta(seconds=1)  # a reminder fires within this of its time while the service runs
 
 
 def change_kind(before: Task | None, after: Task | None) -> ChangeKind | None:
     """What a write did to a task; None when it changed nothing (and so records nothing).
 
-    A write that flips `completed` is a completion or a reopening, whatever else it changed.
-    The SQL stores apply the same rule in their triggers (migration 0004).
+    A write that flips `completed` is a completion or a reopening, whatever else it changed; one
+    that only records that the reminder fired is a reminder. The SQL stores apply the same rule in
+    their triggers (migrations 0004 and 0006).
     """
     if before is None:
         return None if after is None else ChangeKind.CREATED
     if after is None:
         return ChangeKind.DELETED
     if after.version == before.version:
-        return None
+        return ChangeKind.REMINDER if before.reminded_at is None and after.reminded_at is not None else None
     if after.completed != before.completed:
         return ChangeKind.COMPLETED if after.completed else ChangeKind.REOPENED
     return ChangeKind.UPDATED
@@ -55,6 +60,12 @@ class TaskEvent:
     version: int
     time: datetime
     task: Task | None
+
+    @property
+    def late(self) -> bool:
+        """For a reminder: whether it fired later than promised after its time (the service was down)."""
+        task = self.task
+        return task is not None and task.remind_at is not None and self.time - task.remind_at > REMINDER_PROMISE
 
 
 MAX_POSITION = 2**63 - 1  # a BIGINT

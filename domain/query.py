@@ -49,6 +49,7 @@ class TaskFilter:
     due_before: datetime | None = None  # due strictly before
     due_after: datetime | None = None  # due strictly after
     text: str | None = None  # in the title or description, ignoring the case of ASCII letters
+    recurring: bool | None = None  # whether the task has a `recurrence`
 
     def __post_init__(self) -> None:
         errors = [
@@ -73,6 +74,8 @@ class TaskFilter:
         if self.due_before is not None and (task.due_at is None or task.due_at >= self.due_before):
             return False
         if self.due_after is not None and (task.due_at is None or task.due_at <= self.due_after):
+            return False
+        if self.recurring is not None and (task.recurrence is not None) != self.recurring:
             return False
         if self.text is not None:
             needle = self.text.translate(_ASCII_LOWER)

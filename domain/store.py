@@ -39,7 +39,28 @@ class TaskStore(Protocol):
     async def replace(
         self, owner: str, *, task_id: UUID, content: TaskContent, now: datetime, expected_version: int | None = None
     ) -> Task | None:
-        """Overwrite the editable fields; `completed_at` is kept, set or cleared to match `completed`."""
+        """Overwrite the editable fields; `completed_at` is kept, set or cleared to match `completed`;
+        a reminder given another time is armed again (`reminded_at` cleared).
+
+        This and the two writes of `completed` below leave a recurring task that they would complete
+        as it is, and answer None: `complete_in_series` completes it, with its successor."""
+
+    async def complete_in_series(
+        self,
+        owner: str,
+        *,
+        task_id: UUID,
+        content: TaskContent,
+        now: datetime,
+        expected_version: int,
+        successor: Task | None,
+    ) -> Task | None:
+        """Write `content` (which completes the task) if the task is at `expected_version` and not
+        completed, and in the same transaction add `successor` (its `previous_id` names the task)
+        unless the task has one already: a task never has two. The completed task, or None."""
+
+    async def successor_id(self, owner: str, *, task_id: UUID) -> UUID | None:
+        """The id of the task that follows this one in its series, if it has one."""
 
     async def delete(self, owner: str, *, task_id: UUID, expected_version: int | None = None) -> bool:
         """Remove the task; whether there was one (at that version)."""
@@ -79,6 +100,18 @@ class TaskEventLog(Protocol):
         each live task's latest event, and move `FeedBounds.pruned_through` past them, atomically; how
         many went. Only a prefix of the feed goes: nothing after the first event younger than
         `recorded_before` (`FeedToken` relies on it)."""
+
+
+class ReminderLog(Protocol):
+    """The reminders still to fire, across every owner: a task's `remind_at`, unless it fired
+    (`reminded_at`) or the task is completed."""
+
+    async def fire_reminders(self, *, now: datetime, limit: int) -> list[Task]:
+        """Mark up to `limit` reminders due by `now` as fired at `now`, soonest first, each recording
+        a `reminder` event in the same transaction; the tasks. Concurrent callers never fire one twice."""
+
+    async def next_reminder(self) -> datetime | None:
+        """When the soonest reminder still to fire is due."""
 
 
 class EventRelayLog(Protocol):

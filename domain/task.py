@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from domain.errors import FieldError, InvalidInput, TaskNotFound
+from domain.recurrence import DEFAULT_TIME_ZONE, Series, parse_recurrence, parse_time_zone, remind_time
 
 MAX_USER_ID_LENGTH = 128
 MAX_TITLE_LENGTH = 200
@@ -18,6 +19,7 @@ MAX_TAGS = 20
 MAX_TAG_LENGTH = 40
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)  # how long a replay gets the first answer
+MAX_REMIND_BEFORE = timedelta(days=366)
 
 
 def utc_now() -> datetime:
@@ -121,14 +123,32 @@ class TaskContent:
     priority: Priority = Priority.NONE
     due_at: datetime | None = None
     tags: tuple[str, ...] = ()
+    recurrence: str | None = None
+    time_zone: str = DEFAULT_TIME_ZONE
+    remind_at: datetime | None = None  # when the reminder fires; with `remind_before`, taken from `due_at`
+    remind_before: timedelta | None = None
 
     def draft(self) -> "TaskDraft":
-        """The same fields as a client would send them."""
-        return TaskDraft(self.title, self.description, self.completed, self.priority.label, self.due_at, self.tags)
+        """The same fields as a client would send them (`remind_at` only when it is not derived)."""
+        return TaskDraft(
+            self.title,
+            self.description,
+            self.completed,
+            self.priority.label,
+            self.due_at,
+            self.tags,
+            self.recurrence,
+            self.time_zone,
+            None if self.remind_before is not None else self.remind_at,
+            self.remind_before,
+        )
 
     def fingerprint(self) -> str:
         """Identifies the content, for telling a retried request from a different one."""
-        fields = (self.title, self.description, self.completed, self.priority.label, self.due_at, self.tags)
+        fields: tuple[object, ...] = (self.title, self.description, self.completed, self.priority.label, self.due_at)
+        fields += (self.tags,)
+        if self.recurrence or self.remind_at:
+            fields += (self.recurrence, self.time_zone, self.remind_at, self.remind_before)
         return hashlib.sha256(repr(fields).encode()).hexdigest()
 
 
@@ -149,6 +169,10 @@ class TaskDraft:
     priority: str = Priority.NONE.label
     due_at: datetime | None = None
     tags: Sequence[str] = ()
+    recurrence: str | None = None
+    time_zone: str = DEFAULT_TIME_ZONE
+    remind_at: datetime | None = None
+    remind_before: timedelta | None = None
 
     def checked(self) -> TaskContent:
         """The content these fields make, trimmed and normalised; every field that breaks a rule is
@@ -171,12 +195,66 @@ class TaskDraft:
             priority = Priority.NONE
         due_at = None if self.due_at is None else in_utc(self.due_at, "due_at", errors)
         tags = _tags(self.tags, errors)
+        recurrence = self._recurrence(due_at, errors)
+        remind_at = self._reminder(due_at, errors)
         if errors:
             raise InvalidInput(errors)
-        return TaskContent(title, self.description, self.completed, priority, due_at, tags)
+        return TaskContent(
+            title,
+            self.description,
+            self.completed,
+            priority,
+            due_at,
+            tags,
+            recurrence,
+            self.time_zone,
+            remind_at,
+            self.remind_before,
+        )
+
+    def _recurrence(self, due_at: datetime | None, errors: list[FieldError]) -> str | None:
+        """The rule as kept; its time zone is checked whether or not the task recurs."""
+        try:
+            parse_time_zone(self.time_zone)
+            if self.recurrence is None:
+                return None
+            rule = parse_recurrence(self.recurrence)
+            if due_at is None:
+                errors.append(FieldError("due_at", "is required when the task recurs: occurrences follow it"))
+                return None
+            Series(rule, self.time_zone, due_at).check()
+        except InvalidInput as error:
+            errors.extend(error.errors)
+            return None
+        return rule
+
+    def _reminder(self, due_at: datetime | None, errors: list[FieldError]) -> datetime | None:
+        """When the reminder fires; `remind_at` must agree with `remind_before` when both are given."""
+        before = self.remind_before
+        if before is not None and not timedelta(0) <= before <= MAX_REMIND_BEFORE:
+            errors.append(FieldError("remind_before", f"must be from PT0S to P{MAX_REMIND_BEFORE.days}D"))
+            return None
+        if before is not None and due_at is None:
+            errors.append(FieldError("remind_before", "needs a due_at to count back from"))
+            return None
+        remind_at = None if self.remind_at is None else in_utc(self.remind_at, "remind_at", errors)
+        derived = remind_time(due_at=due_at, remind_at=remind_at, remind_before=before)
+        if before is not None and remind_at is not None and remind_at != derived:
+            errors.append(FieldError("remind_at", "disagrees with remind_before: give one of them"))
+        return derived
 
 
-_CLEARED = {"description": None, "priority": Priority.NONE.label, "due_at": None, "tags": ()}
+_CLEARED = {
+    "description": None,
+    "priority": Priority.NONE.label,
+    "due_at": None,
+    "tags": (),
+    "recurrence": None,
+    "time_zone": DEFAULT_TIME_ZONE,
+    "remind_at": None,
+    "remind_before": None,
+}
+_REMINDER = ("remind_at", "remind_before")  # a patch that names one of them clears the other
 _REQUIRED = ("title", "completed")
 
 
@@ -202,6 +280,12 @@ class Task:
     tags: list[str] = field(default_factory=list)
     completed_at: datetime | None = None
     version: int = 1
+    recurrence: str | None = None
+    time_zone: str = DEFAULT_TIME_ZONE
+    remind_at: datetime | None = None
+    remind_before: timedelta | None = None
+    previous_id: UUID | None = None  # the task of the series this one follows
+    reminded_at: datetime | None = None  # when the reminder fired (None: it has not)
 
     @classmethod
     def create(cls, user_id: str, content: TaskContent, now: datetime) -> "Task":
@@ -219,11 +303,45 @@ class Task:
             due_at=content.due_at,
             tags=list(content.tags),
             completed_at=now if content.completed else None,
+            recurrence=content.recurrence,
+            time_zone=content.time_zone,
+            remind_at=content.remind_at,
+            remind_before=content.remind_before,
         )
+
+    def successor(self, now: datetime) -> "Task | None":
+        """The next task of the series, due at the next occurrence after this one; None when this
+        task does not recur or its series has ended. Its reminder keeps its distance from `due_at`."""
+        if self.recurrence is None or self.due_at is None:
+            return None
+        following = Series(self.recurrence, self.time_zone, self.due_at).following()
+        if following is None:
+            return None
+        remind_at = None if self.remind_at is None else following.due_at - (self.due_at - self.remind_at)
+        content = replace(self.content, completed=False, due_at=following.due_at, recurrence=following.rule)
+        task = Task.create(self.user_id, replace(content, remind_at=remind_at), now)
+        task.previous_id = self.id  # just built: nobody else holds it
+        return task
 
     @property
     def content(self) -> TaskContent:
-        return TaskContent(self.title, self.description, self.completed, self.priority, self.due_at, tuple(self.tags))
+        return TaskContent(
+            self.title,
+            self.description,
+            self.completed,
+            self.priority,
+            self.due_at,
+            tuple(self.tags),
+            self.recurrence,
+            self.time_zone,
+            self.remind_at,
+            self.remind_before,
+        )
+
+    @property
+    def reminder_pending(self) -> bool:
+        """Whether the reminder is still to fire: set, not fired, and the task not completed."""
+        return self.remind_at is not None and self.reminded_at is None and not self.completed
 
     def merged(self, changes: Mapping[str, Any]) -> TaskContent:
         """JSON Merge Patch (RFC 7396) of the editable fields: absent stays, null clears, the rest is checked."""
@@ -235,14 +353,19 @@ class Task:
             for name, value in changes.items()
             if name in EDITABLE_FIELDS
         }
+        named = [name for name in _REMINDER if name in patch]
+        if len(named) == 1:
+            patch |= {name: None for name in _REMINDER if name not in named}
         return replace(self.content.draft(), **patch).checked()
 
     def with_content(self, content: TaskContent, now: datetime) -> "Task":
+        """The task with new content; a reminder moved to another time is armed again."""
         return replace(
             self,
             completed_at=(self.completed_at or now) if content.completed else None,
             updated_at=now,
             version=self.version + 1,
+            reminded_at=self.reminded_at if content.remind_at == self.remind_at else None,
             **_stored(content),
         )
 

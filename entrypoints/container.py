@@ -31,6 +31,7 @@ from adapters.sql.store import SqlTaskStore
 from adapters.wire.cursors import PageCursors
 from application.events import TaskEvents
 from application.relay import EventRelay, EventSink
+from application.reminders import ReminderScheduler
 from application.streams import EventStreams
 from application.tasks import TaskService
 from entrypoints.retention import RetentionSchedule
@@ -112,6 +113,7 @@ def service_app(
     store: InMemoryTaskStore | SqlTaskStore,
     retention: RetentionSchedule,
     relay: EventRelay,
+    reminders: ReminderScheduler,
     metrics: Metrics,
     mcp: StreamableHttp | None,
     tokens: BearerTokens | None,
@@ -122,8 +124,8 @@ def service_app(
         cursors=cursors,
         streams=streams,
         stream_heartbeat=settings.stream_heartbeat,
-        on_startup=[store.open, retention.start, relay.start, tune_garbage_collector],
-        on_shutdown=[relay.stop, retention.stop, store.close],
+        on_startup=[store.open, retention.start, relay.start, reminders.start, tune_garbage_collector],
+        on_shutdown=[reminders.stop, relay.stop, retention.stop, store.close],
         max_body_bytes=settings.max_body_bytes,
         cors_origins=settings.cors_origins,
         access_log=settings.access_log,
@@ -174,6 +176,7 @@ class Container(containers.DeclarativeContainer):
         backlog_warning=settings.provided.events_backlog_warning,
         retention=providers.Factory(timedelta, days=settings.provided.event_retention_days),
     )
+    reminders = providers.Singleton(ReminderScheduler, store)
     # What /metrics reads beside the request counts: the event log's size and the sinks' backlogs, and
     # the pool's use on Postgres.
     gauges = providers.Selector(
@@ -199,6 +202,7 @@ class Container(containers.DeclarativeContainer):
         store=store,
         retention=retention,
         relay=relay,
+        reminders=reminders,
         metrics=metrics,
         mcp=mcp,
         tokens=tokens,

@@ -68,6 +68,9 @@ class ListTasks(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         ]
         | None
     ) = None
+    recurring: Annotated[
+        bool | None, msgspec.Meta(description="only tasks that recur (true), or only those that do not (false)")
+    ] = None
     sort: Annotated[
         SortName, msgspec.Meta(description="order, `-` for descending (`-due_date`: latest due first); ties by id")
     ] = "created"
@@ -94,6 +97,7 @@ class ListTasks(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             self.due_before,
             self.due_after,
             self.q,
+            self.recurring,
         )
         return TaskQuery(wanted, *sort_order(self.sort), self.limit)
 

@@ -44,12 +44,15 @@ log = logging.getLogger(__name__)
 Status = Literal["created", "completed", "deleted", "updated"]
 
 
-class Outcome(msgspec.Struct):
+class Outcome(msgspec.Struct, omit_defaults=True):
     """What a tool that changes one task answers."""
 
     task_id: Annotated[str, msgspec.Meta(description="the task's id, a UUID string")]
     status: Status
     title: str
+    next_task_id: Annotated[
+        str | None, msgspec.Meta(description="when a recurring task was completed: the id of the next one")
+    ] = None
 
 
 class TaskList(msgspec.Struct):
@@ -95,7 +98,16 @@ async def list_tasks(callees: Callees, arguments: ListTasks) -> TaskList:
 
 async def complete_task(callees: Callees, arguments: OneTask) -> Outcome:
     done = await callees.tasks.set_completion(arguments.user_id, task_id=arguments.task_id, completed=True)
-    return _outcome(done, "completed")
+    return await _completed_outcome(callees, done, "completed")
+
+
+async def _completed_outcome(callees: Callees, task: Task, status: Status) -> Outcome:
+    """The outcome, naming the next task of the series when the write completed a recurring task."""
+    outcome = _outcome(task, status)
+    if task.completed and task.recurrence is not None:
+        following = await callees.tasks.next_occurrence(task.user_id, task_id=str(task.id))
+        outcome.next_task_id = None if following is None else str(following)
+    return outcome
 
 
 async def delete_task(callees: Callees, arguments: OneTask) -> Outcome:
@@ -106,7 +118,7 @@ async def delete_task(callees: Callees, arguments: OneTask) -> Outcome:
 
 async def update_task(callees: Callees, arguments: UpdateTask) -> Outcome:
     changed = await callees.tasks.update(arguments.user_id, task_id=arguments.task_id, changes=arguments.changes())
-    return _outcome(changed, "updated")
+    return await _completed_outcome(callees, changed, "updated")
 
 
 @dataclass(frozen=True)
@@ -135,9 +147,11 @@ TOOLS = {
         TaskTool(
             "add_task",
             "Add a task to the user's todo list: a title, and optionally a description, priority, due date "
-            "(due_at, RFC 3339 with an offset) and tags. Give an idempotency_key to make a retry safe. "
-            + _RETURNS_OUTCOME
-            % "created",
+            "(due_at, RFC 3339 with an offset) and tags. To make it recur, give `recurrence` (daily, weekly, "
+            "monthly, yearly or an RRULE such as FREQ=WEEKLY;BYDAY=MO) with a due_at and the user's "
+            "`time_zone` (such as Europe/Berlin): completing it adds the next one. For a reminder, give "
+            "`remind_at` (RFC 3339) or `remind_before` (an ISO 8601 duration before due_at, such as PT15M). "
+            "Give an idempotency_key to make a retry safe. " + _RETURNS_OUTCOME % "created",
             AddTask,
             add_task,
             ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False),
@@ -158,7 +172,8 @@ TOOLS = {
         TaskTool(
             "complete_task",
             "Mark one of the user's tasks as completed. Safe to retry: a task already completed stays so "
-            "(it is not a toggle). " + _RETURNS_OUTCOME % "completed",
+            "(it is not a toggle). A recurring task's next occurrence is added, and its id returned as "
+            "`next_task_id`. " + _RETURNS_OUTCOME % "completed",
             OneTask,
             complete_task,
             ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True),

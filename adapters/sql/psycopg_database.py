@@ -157,11 +157,16 @@ class PsycopgDatabase:
         await self._run(statement, params, None)
 
     async def fetch_all_after(self, steps: Sequence[tuple[Executable, dict[str, Any]]]) -> list[Row]:
-        async def in_transaction(connection: Connection) -> list[Row]:
+        return (await self.fetch_each(steps))[-1]
+
+    async def fetch_each(self, steps: Sequence[tuple[Executable, dict[str, Any]]]) -> list[list[Row]]:
+        async def in_transaction(connection: Connection) -> list[list[Row]]:
+            each = []
             async with connection.transaction():
                 for statement, params in steps:
                     cursor = await connection.execute(self._compiled(statement)[0], params)
-                return await cursor.fetchall()
+                    each.append(await cursor.fetchall() if cursor.description else [])
+            return each
 
         return await self._with_connection(in_transaction)
 

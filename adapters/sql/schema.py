@@ -13,6 +13,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    Interval,
     MetaData,
     PrimaryKeyConstraint,
     SmallInteger,
@@ -24,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from domain.recurrence import DEFAULT_TIME_ZONE, MAX_RULE_LENGTH, MAX_TIME_ZONE_LENGTH
 from domain.task import (
     MAX_DESCRIPTION_LENGTH,
     MAX_IDEMPOTENCY_KEY_LENGTH,
@@ -73,6 +75,12 @@ tasks = Table(
     Column("tags", Tags, nullable=False),
     Column("completed_at", UtcDateTime(), nullable=True),
     Column("version", Integer(), nullable=False, server_default="1"),
+    Column("recurrence", String(MAX_RULE_LENGTH), nullable=True),
+    Column("time_zone", String(MAX_TIME_ZONE_LENGTH), nullable=False, server_default=DEFAULT_TIME_ZONE),
+    Column("remind_at", UtcDateTime(), nullable=True),
+    Column("remind_before", Interval(), nullable=True),
+    Column("previous_id", Uuid(), nullable=True),
+    Column("reminded_at", UtcDateTime(), nullable=True),
     PrimaryKeyConstraint("user_id", "id", name="pk_tasks"),
     Index("ix_tasks_user_id_created_at_id", "user_id", "created_at", "id"),
     Index("ix_tasks_user_id_updated_at_id", "user_id", "updated_at", "id"),
@@ -80,6 +88,20 @@ tasks = Table(
     Index("ix_tasks_user_id_priority_id", "user_id", "priority", "id"),
     Index("ix_tasks_user_id_title_id", "user_id", "title", "id"),
 )
+# A task has at most one successor in its series, whatever races to complete it. Partial, so that it
+# holds only successors and no listing takes it for a way to the owner's tasks.
+SUCCEEDS = tasks.c.previous_id.is_not(None)
+Index(
+    "uq_tasks_user_id_previous_id",
+    tasks.c.user_id,
+    tasks.c.previous_id,
+    unique=True,
+    postgresql_where=SUCCEEDS,
+    sqlite_where=SUCCEEDS,
+)
+# The reminders still to fire, soonest first, across owners: the scheduler's one query.
+PENDING_REMINDER = tasks.c.remind_at.is_not(None) & tasks.c.reminded_at.is_(None) & ~tasks.c.completed
+Index("ix_tasks_pending_reminders", tasks.c.remind_at, postgresql_where=PENDING_REMINDER, sqlite_where=PENDING_REMINDER)
 
 # Secrets the service generates for itself, one per database, so every worker and instance on it
 # shares them and they survive restarts (the page-cursor key, `cursor_key`).

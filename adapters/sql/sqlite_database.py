@@ -31,7 +31,7 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import JSON, Uuid
+from sqlalchemy import JSON, Boolean, Uuid
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.sql import ClauseElement, Executable, Select, TextClause
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -57,7 +57,7 @@ class _Compiled:
     names: tuple[str, ...]  # the parameters, in the order of the statement's placeholders
     defaults: dict[str, Any]
     binds: Mapping[str, Processor]
-    conversions: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column, how to load it) where needed
+    load_rows: Callable[[list[Row]], list[Row]] | None  # None: the rows need no loading
     is_read: bool
 
     def arguments(self, params: dict[str, Any]) -> tuple[Any, ...]:
@@ -69,16 +69,7 @@ class _Compiled:
         )
 
     def converted(self, rows: list[Row]) -> list[Row]:
-        if not (conversions := self.conversions):
-            return rows
-        loaded: list[Row] = []
-        for row in rows:
-            values = list(row)
-            for column, load in conversions:
-                if (value := values[column]) is not None:
-                    values[column] = load(value)
-            loaded.append(values)
-        return loaded
+        return rows if self.load_rows is None else self.load_rows(rows)
 
 
 def _utc_time(text: str) -> datetime:
@@ -93,6 +84,8 @@ def _loader(column_type: TypeEngine[Any]) -> Callable[[Any], Any] | None:
         return _utc_time
     if isinstance(column_type, Uuid):
         return functools.partial(msgspec.convert, type=UUID)
+    if isinstance(column_type, Boolean):
+        return bool
     implementation = column_type.dialect_impl(_dialect)
     if isinstance(implementation, JSON):
         return msgspec.json.decode
@@ -105,8 +98,6 @@ def _compile(statement: Executable) -> _Compiled:
     assert isinstance(compiled, SQLCompiler)
     binds = {name: bind.type.dialect_impl(_dialect).bind_processor(_dialect) for name, bind in compiled.binds.items()}
     columns = getattr(statement, "exported_columns", ())
-    loaders = enumerate(_loader(column.type) for column in columns)
-    conversions = tuple((column, load) for column, load in loaders if load is not None)
     is_read = isinstance(statement, Select) or (
         isinstance(statement, TextClause) and statement.text.lstrip()[:6].upper() == "SELECT"
     )
@@ -115,9 +106,24 @@ def _compile(statement: Executable) -> _Compiled:
         tuple(compiled.positiontup or ()),
         dict(compiled.construct_params(_check=False)),
         binds,
-        conversions,
+        _rows_loader(list(columns)),
         is_read,
     )
+
+
+def _rows_loader(columns: list[Any]) -> Callable[[list[Row]], list[Row]] | None:
+    """A function that loads every row of a statement with these columns: one comprehension, written
+    for the statement once, as `collections.namedtuple` writes its class. A loop over each row's
+    columns costs a third more (`python -m bench.sqlite_rows`), and a listing loads every row."""
+    loaders = {number: load for number, column in enumerate(columns) if (load := _loader(column.type)) is not None}
+    if not loaders:
+        return None
+    values = [
+        f"(None if row[{n}] is None else load_{n}(row[{n}]))" if n in loaders else f"row[{n}]"
+        for n in range(len(columns))
+    ]
+    source = f"lambda rows: [({', '.join(values)},) for row in rows]"
+    return eval(source, {f"load_{number}": load for number, load in loaders.items()})  # type: ignore[no-any-return]
 
 
 def _connect(path: str, synchronous: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
@@ -133,10 +139,10 @@ Step = tuple[str, tuple[Any, ...]]  # a statement's SQL and its arguments, ready
 
 @dataclass(slots=True)
 class _Write:
-    """Statements to run in order as one write; its future gets the last one's rows."""
+    """Statements to run in order as one write; its future gets the rows (of several, each one's)."""
 
     steps: tuple[Step, ...]
-    future: asyncio.Future[list[Row]]
+    future: asyncio.Future[Any]
 
 
 class SqliteDatabase:
@@ -179,9 +185,14 @@ class SqliteDatabase:
         await self._write((compiled.sql, compiled.arguments(params)))
 
     async def fetch_all_after(self, steps: Sequence[tuple[Executable, dict[str, Any]]]) -> list[Row]:
+        return (await self.fetch_each(steps))[-1]
+
+    async def fetch_each(self, steps: Sequence[tuple[Executable, dict[str, Any]]]) -> list[list[Row]]:
         prepared = [(self._compiled_of(statement), params) for statement, params in steps]
-        rows = await self._write(*((compiled.sql, compiled.arguments(params)) for compiled, params in prepared))
-        return prepared[-1][0].converted(rows)
+        each = await self._write(*((compiled.sql, compiled.arguments(params)) for compiled, params in prepared))
+        if len(prepared) == 1:
+            each = [each]
+        return [compiled.converted(rows) for (compiled, _), rows in zip(prepared, each, strict=True)]
 
     def _compiled_of(self, statement: Executable) -> _Compiled:
         if (compiled := self._compiled.get(statement)) is None:
@@ -196,14 +207,14 @@ class SqliteDatabase:
         except sqlite3.Error as error:
             raise _unavailable(error) from error
 
-    async def _write(self, *steps: Step) -> list[Row]:
-        """The last step's rows, once the transaction that holds the write has committed.
+    async def _write(self, *steps: Step) -> Any:
+        """The step's rows (of several steps, each one's), once the transaction that holds the write has committed.
 
         Arguments are bound and rows converted here, on the event loop: the writer thread only runs
         statements, so a batch takes the interpreter's lock as few times as it can."""
         if self._writer is None:
             raise StoreUnavailable("the SQLite store is not open")
-        future: asyncio.Future[list[Row]] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._writes.put(_Write(steps, future))
         return await future
 
@@ -278,21 +289,20 @@ def _begin(connection: sqlite3.Connection) -> None:
             time.sleep(LOCK_RETRY_SECONDS)
 
 
-def _run(connection: sqlite3.Connection, steps: tuple[Step, ...]) -> list[Row]:
+def _run(connection: sqlite3.Connection, steps: tuple[Step, ...]) -> list[Row] | list[list[Row]]:
     if len(steps) == 1:
         sql, arguments = steps[0]
         return connection.execute(sql, arguments).fetchall()
     connection.execute("SAVEPOINT write")
     try:
-        for sql, arguments in steps:
-            rows = connection.execute(sql, arguments).fetchall()
+        each = [connection.execute(sql, arguments).fetchall() for sql, arguments in steps]
     except Exception:
         if connection.in_transaction:
             connection.execute("ROLLBACK TO write")
             connection.execute("RELEASE write")
         raise
     connection.execute("RELEASE write")
-    return rows
+    return each
 
 
 def _unavailable(error: sqlite3.Error) -> BaseException:

@@ -30,7 +30,16 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ColumnElement, Insert, Select
 
-from adapters.sql.schema import UtcDateTime, event_owners, event_sinks, idempotency_keys, task_events, tasks
+from adapters.sql.schema import (
+    PENDING_REMINDER,
+    SUCCEEDS,
+    UtcDateTime,
+    event_owners,
+    event_sinks,
+    idempotency_keys,
+    task_events,
+    tasks,
+)
 from domain.events import MAX_POSITION
 from domain.query import SORT_ATTRIBUTES, SortKey
 from domain.task import EDITABLE_FIELDS, Task
@@ -49,25 +58,71 @@ GET = select(tasks).where(_owned)
 # Every editable field from a parameter named after it (`new_title`...); `completed_at` follows `completed`.
 _new_content = {name: bindparam(f"new_{name}", type_=tasks.c[name].type) for name in EDITABLE_FIELDS}
 _new_completed = _new_content["completed"]
-REPLACE = (
+# A write that would complete a recurring task leaves it alone: the use case completes it with its
+# successor (COMPLETE_IN_SERIES), which needs the next occurrence computed first.
+_completes_series = _new_completed & _new_content["recurrence"].is_not(None) & not_(tasks.c.completed)
+_replaced = _new_content | {
+    "completed_at": case((_new_completed, func.coalesce(tasks.c.completed_at, _now)), else_=None),
+    "updated_at": _now,
+    "version": _next_version,
+    # A reminder moved to another time is armed again.
+    "reminded_at": case(
+        (tasks.c.remind_at.is_not_distinct_from(_new_content["remind_at"]), tasks.c.reminded_at), else_=None
+    ),
+}
+REPLACE = update(tasks).where(_at_version & not_(_completes_series)).values(_replaced).returning(*tasks.c)
+
+# Completing a task of a series and adding its successor, one transaction: the completion (which
+# must find the task at the version read and not completed), then the successor, unless the task
+# has one already (the unique index on `previous_id`: a reopened task completed again gets none).
+COMPLETE_IN_SERIES = (
     update(tasks)
-    .where(_at_version)
-    .values(
-        _new_content
-        | {
-            "completed_at": case((_new_completed, func.coalesce(tasks.c.completed_at, _now)), else_=None),
-            "updated_at": _now,
-            "version": _next_version,
-        }
-    )
+    .where(_owned & (tasks.c.version == _expected) & not_(tasks.c.completed))
+    .values(_replaced)
     .returning(*tasks.c)
 )
+_completed_task = exists().where(_owned & tasks.c.completed)
+
+
+@cache
+def add_successor(dialect: str) -> Insert:
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    values = select(*(bindparam(f"new_{column.name}", type_=column.type) for column in tasks.c))
+    return (
+        dialect_insert(tasks)
+        .from_select(list(tasks.c), values.where(_completed_task))
+        .on_conflict_do_nothing(index_elements=["user_id", "previous_id"], index_where=SUCCEEDS)
+    )
+
+
+SUCCESSOR = select(tasks.c.id).where(
+    (tasks.c.user_id == bindparam("owner")) & (tasks.c.previous_id == bindparam("task_id"))
+)
+
+# Reminders: each claimed once, by setting `reminded_at`; the trigger records the `reminder` event in
+# the same transaction. Concurrent schedulers skip the rows another has locked (Postgres; SQLite
+# has one writer at a time).
+_due = PENDING_REMINDER & (tasks.c.remind_at <= _now)
+_claimed = (
+    select(tasks.c.user_id, tasks.c.id)
+    .where(_due)
+    .order_by(tasks.c.remind_at)
+    .limit(bindparam("limit", type_=Integer()))
+    .with_for_update(skip_locked=True)
+)
+FIRE_REMINDERS = (
+    update(tasks)
+    .where(tuple_(tasks.c.user_id, tasks.c.id).in_(_claimed) & _due)
+    .values(reminded_at=_now)
+    .returning(*tasks.c)
+)
+NEXT_REMINDER = select(func.min(tasks.c.remind_at)).where(PENDING_REMINDER)
 
 DELETE = delete(tasks).where(_at_version).returning(tasks.c.id)
 
 TOGGLE = (
     update(tasks)
-    .where(_at_version)
+    .where(_at_version & (tasks.c.recurrence.is_(None) | tasks.c.completed))
     .values(
         completed=not_(tasks.c.completed),
         completed_at=case((tasks.c.completed, None), else_=_now),
@@ -80,7 +135,7 @@ TOGGLE = (
 _changes = tasks.c.completed != _new_completed
 SET_COMPLETION = (
     update(tasks)
-    .where(_at_version)
+    .where(_at_version & not_(_new_completed & tasks.c.recurrence.is_not(None) & not_(tasks.c.completed)))
     .values(
         completed=_new_completed,
         completed_at=case((_changes, case((_new_completed, _now), else_=None)), else_=tasks.c.completed_at),
@@ -117,7 +172,7 @@ def record_key(dialect: str) -> Insert:
     return dialect_insert(idempotency_keys).on_conflict_do_nothing(index_elements=["user_id", "key"])
 
 
-FILTERS = ("completed", "priority", "tag", "due_before", "due_after", "text")
+FILTERS = ("completed", "priority", "tag", "due_before", "due_after", "text", "recurring")
 
 
 @cache
@@ -143,6 +198,8 @@ def list_tasks(
         # ASCII-only case folding everywhere: a "C" collation on Postgres, SQLite's own LIKE.
         description = tasks.c.description.collate("C") if dialect == "postgresql" else tasks.c.description
         conditions.append(or_(tasks.c.title.ilike(pattern, escape="\\"), description.ilike(pattern, escape="\\")))
+    if "recurring" in filters:
+        conditions.append(tasks.c.recurrence.is_not(None) == bindparam("recurring"))
     if after is not None:
         conditions.append(_after(key, descending, after == "null"))
     if key.nullable:  # NULLs last ascending, first descending: Postgres's defaults, spelled out for SQLite

@@ -39,6 +39,10 @@ class Database(Protocol):
         """Run the statements in order in one transaction; the rows of the last one."""
         ...
 
+    async def fetch_each(self, steps: Sequence[tuple[Executable, dict[str, Any]]]) -> list[list[Row]]:
+        """Run the statements in order in one transaction; the rows of each."""
+        ...
+
     async def open(self) -> None: ...
 
     async def close(self) -> None: ...
@@ -61,11 +65,14 @@ def _task_or_none(row: Row | None) -> Task | None:
     return None if row is None else _task(row)
 
 
+_VERSION = list(Task.__dataclass_fields__).index("version")
+
+
 def event_from_row(row: Row) -> TaskEvent:
     position, kind, time, *task = row
     kind = ChangeKind(kind)
     snapshot = None if kind is ChangeKind.DELETED else _task(task)
-    return TaskEvent(position, kind, task[1], task[0], task[-1], time, snapshot)
+    return TaskEvent(position, kind, task[1], task[0], task[_VERSION], time, snapshot)
 
 
 def _feed_page(rows: Sequence[Row]) -> FeedPage:
@@ -151,6 +158,38 @@ class SqlTaskStore:
         params |= {f"new_{name}": getattr(content, name) for name in EDITABLE_FIELDS}
         params["new_tags"] = list(content.tags)
         return _task_or_none(await self.database.fetch_one(sql.REPLACE, params))
+
+    async def complete_in_series(
+        self,
+        owner: str,
+        *,
+        task_id: UUID,
+        content: TaskContent,
+        now: datetime,
+        expected_version: int,
+        successor: Task | None,
+    ) -> Task | None:
+        params = {"owner": owner, "task_id": task_id, "expected_version": expected_version, "now": now}
+        params |= {f"new_{name}": getattr(content, name) for name in EDITABLE_FIELDS}
+        params["new_tags"] = list(content.tags)
+        steps: builtins.list[tuple[Executable, dict[str, Any]]] = [(sql.COMPLETE_IN_SERIES, params)]
+        if successor is not None:
+            steps.append(
+                (sql.add_successor(self.dialect), {"owner": owner, "task_id": task_id} | _columns(successor, "new_"))
+            )
+        completed, *_ = await self.database.fetch_each(steps)
+        return _task(completed[0]) if completed else None
+
+    async def successor_id(self, owner: str, *, task_id: UUID) -> UUID | None:
+        row = await self.database.fetch_one(sql.SUCCESSOR, {"owner": owner, "task_id": task_id})
+        return None if row is None else row[0]
+
+    async def fire_reminders(self, *, now: datetime, limit: int) -> builtins.list[Task]:
+        return [_task(row) for row in await self.database.fetch_all(sql.FIRE_REMINDERS, {"now": now, "limit": limit})]
+
+    async def next_reminder(self) -> datetime | None:
+        row = await self.database.fetch_one(sql.NEXT_REMINDER, {})
+        return None if row is None else row[0]
 
     async def delete(self, owner: str, *, task_id: UUID, expected_version: int | None = None) -> bool:
         params = {"owner": owner, "task_id": task_id, "expected_version": expected_version}

@@ -8,7 +8,7 @@ for the OpenAPI document, and it encodes a dataclass just as fast.
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 from uuid import UUID
 
@@ -16,7 +16,7 @@ import msgspec
 from litestar.params import KwargDefinition
 
 from adapters.wire.schemas import TaskOutput
-from domain.events import TaskEvent
+from domain.events import ChangeKind, TaskEvent
 
 TYPE_PREFIX = "com.todo.task."
 ChangeType = Literal[
@@ -25,6 +25,7 @@ ChangeType = Literal[
     "com.todo.task.completed",
     "com.todo.task.reopened",
     "com.todo.task.deleted",
+    "com.todo.task.reminder",
 ]
 
 
@@ -52,14 +53,29 @@ class CloudEvent:
 
     @classmethod
     def of(cls, event: TaskEvent) -> "CloudEvent":
-        return cls(
-            specversion="1.0",
-            id=str(event.position),
-            source=f"/api/{quote(event.user_id, safe='')}/tasks",
-            type=TYPE_PREFIX + event.kind,  # type: ignore[arg-type]
-            subject=str(event.task_id),
-            time=event.time,
-            datacontenttype="application/json",
-            taskversion=event.version,
-            data=DeletedTask(event.task_id, True) if event.task is None else TaskOutput.of(event.task),
-        )
+        if event.kind is ChangeKind.REMINDER:
+            return ReminderEvent(**_fields(event), late=event.late)
+        return cls(**_fields(event))
+
+
+@dataclass(slots=True)
+class ReminderEvent(CloudEvent):
+    """A reminder that fired: `time` is when; `data.remind_at` when it was due."""
+
+    late: Annotated[
+        bool, KwargDefinition(description="fired more than a second after its time (the service was down then)")
+    ]
+
+
+def _fields(event: TaskEvent) -> dict[str, Any]:
+    return {
+        "specversion": "1.0",
+        "id": str(event.position),
+        "source": f"/api/{quote(event.user_id, safe='')}/tasks",
+        "type": TYPE_PREFIX + event.kind,
+        "subject": str(event.task_id),
+        "time": event.time,
+        "datacontenttype": "application/json",
+        "taskversion": event.version,
+        "data": DeletedTask(event.task_id, True) if event.task is None else TaskOutput.of(event.task),
+    }

@@ -3,7 +3,7 @@
 import difflib
 import re
 from collections.abc import Collection, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Literal, get_args
 from uuid import UUID
 
@@ -12,6 +12,7 @@ from msgspec import UNSET, UnsetType
 
 from domain.errors import FieldError
 from domain.query import SortKey
+from domain.recurrence import DEFAULT_TIME_ZONE
 from domain.task import (
     MAX_DESCRIPTION_LENGTH,
     MAX_TAG_LENGTH,
@@ -34,6 +35,35 @@ Tags = Annotated[
         description=f"at most {MAX_TAGS} tags of 1 to {MAX_TAG_LENGTH} characters, trimmed; repeats are dropped",
     ),
 ]
+
+Recurrence = Annotated[
+    str | None,
+    msgspec.Meta(
+        description="daily, weekly, monthly, yearly, or an RFC 5545 RRULE such as FREQ=WEEKLY;BYDAY=MO,WE "
+        "(at most hourly); kept as the RRULE. Needs `due_at`: completing the task creates the next one",
+        examples=["weekly", "FREQ=WEEKLY;BYDAY=MO,WE"],
+    ),
+]
+TimeZone = Annotated[
+    str,
+    msgspec.Meta(description="the IANA time zone whose wall clock the occurrences follow", examples=["Europe/Berlin"]),
+]
+RemindAt = (
+    Annotated[
+        datetime,
+        msgspec.Meta(
+            tz=True, description="when the reminder fires (RFC 3339); with `remind_before`, it follows `due_at`"
+        ),
+    ]
+    | None
+)
+RemindBefore = (
+    Annotated[
+        timedelta,
+        msgspec.Meta(description="ISO 8601 duration before `due_at` at which the reminder fires", examples=["PT15M"]),
+    ]
+    | None
+)
 
 PRIORITY_LABELS = tuple(p.label for p in Priority)  # by number: cheaper than `.label` per task
 
@@ -74,14 +104,29 @@ class TaskInput(msgspec.Struct, forbid_unknown_fields=True):
     priority: PriorityLabel = "none"
     due_at: DueAt = None
     tags: Tags = []
+    recurrence: Recurrence = None
+    time_zone: TimeZone = DEFAULT_TIME_ZONE
+    remind_at: RemindAt = None
+    remind_before: RemindBefore = None
 
     def draft(self) -> TaskDraft:
-        return TaskDraft(self.title, self.description, self.completed, self.priority, self.due_at, self.tags)
+        return TaskDraft(
+            self.title,
+            self.description,
+            self.completed,
+            self.priority,
+            self.due_at,
+            self.tags,
+            self.recurrence,
+            self.time_zone,
+            self.remind_at,
+            self.remind_before,
+        )
 
 
 class TaskPatch(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True):
-    """JSON Merge Patch (RFC 7396): a field left out stays; `null` clears description, due_at, tags
-    and priority; title and completed cannot be null."""
+    """JSON Merge Patch (RFC 7396): a field left out stays; `null` clears the others (time_zone
+    back to UTC); title and completed cannot be null. Naming one of remind_at and remind_before clears the other."""
 
     title: Title | None | UnsetType = UNSET
     description: Description | UnsetType = UNSET
@@ -89,6 +134,10 @@ class TaskPatch(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True):
     priority: PriorityLabel | None | UnsetType = UNSET
     due_at: DueAt | UnsetType = UNSET
     tags: Tags | None | UnsetType = UNSET
+    recurrence: Recurrence | UnsetType = UNSET
+    time_zone: TimeZone | None | UnsetType = UNSET
+    remind_at: RemindAt | UnsetType = UNSET
+    remind_before: RemindBefore | UnsetType = UNSET
 
     def changes(self) -> dict[str, object]:
         # TaskPatch's own fields: a subclass (the MCP tool's arguments) may add the owner and the task id.
@@ -111,6 +160,12 @@ class TaskOutput(msgspec.Struct):
     completed_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    recurrence: str | None = None
+    time_zone: str = DEFAULT_TIME_ZONE
+    remind_at: datetime | None = None
+    remind_before: timedelta | None = None
+    previous_id: UUID | None = None
+    reminded_at: datetime | None = None
 
     @classmethod
     def of(cls, task: Task) -> "TaskOutput":
@@ -126,6 +181,12 @@ class TaskOutput(msgspec.Struct):
             task.completed_at,
             task.created_at,
             task.updated_at,
+            task.recurrence,
+            task.time_zone,
+            task.remind_at,
+            task.remind_before,
+            task.previous_id,
+            task.reminded_at,
         )
 
 
@@ -153,6 +214,7 @@ ALLOWED_VALUES: dict[str, tuple[str, ...]] = {
     "status": get_args(TaskStatus),
     "sort": get_args(SortName),
     "completed": ("true", "false"),
+    "recurring": ("true", "false"),
 }
 _AT = re.compile(r" - at `\$\.?([\w]*)[^`]*`$")
 _REQUIRED = re.compile(r"missing required field `(\w+)`")

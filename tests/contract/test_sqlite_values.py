@@ -47,6 +47,6 @@ async def test_every_column_of_tasks_and_events_loads_as_sqlalchemy_loads_it(sql
     for statement, params in reads.items():
         compiled = _compile(statement)
         rows = connection.execute(compiled.sql, compiled.arguments(params)).fetchall()
-        assert compiled.converted(rows) == [by_sqlalchemy(statement, row) for row in rows]
+        assert [list(row) for row in compiled.converted(rows)] == [by_sqlalchemy(statement, row) for row in rows]
         compared += len(rows)
     assert compared == 1 + 1 + 3 + 2  # the deleted task is in the feed and its history, not in the list

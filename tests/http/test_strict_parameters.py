@@ -8,7 +8,7 @@ from litestar.testing import TestClient
 
 from tests.http.clients import assert_problem, create, error_fields, tasks_url
 
-LIST_PARAMETERS = "completed, status, priority, tag, due_before, due_after, q, sort, limit, cursor"
+LIST_PARAMETERS = "completed, status, priority, tag, due_before, due_after, q, recurring, sort, limit, cursor"
 
 
 @pytest.fixture

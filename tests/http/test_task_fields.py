@@ -22,6 +22,7 @@ from tests.http.clients import (
 # description and a completion relies on.
 BASIC_FIELDS = {"id", "user_id", "title", "description", "completed", "created_at", "updated_at"}
 TASK_FIELDS = BASIC_FIELDS | {"priority", "due_at", "tags", "completed_at"}
+TASK_FIELDS |= {"recurrence", "time_zone", "remind_at", "remind_before", "previous_id", "reminded_at"}
 
 
 # --- creating with every field -------------------------------------------------------------------

@@ -208,3 +208,31 @@ async def test_add_task_with_an_idempotency_key_adds_once_however_often_an_agent
     assert retried == first
     assert "idempotency_key" in other_body
     assert [task["title"] for task in kept] == ["once"]
+
+
+async def test_an_agent_can_say_remind_me_every_monday_at_nine(tools: Tools, user: str) -> None:
+    async with tools.client() as client:
+        added = await call(
+            client,
+            "add_task",
+            user_id=user,
+            title="Plan the week",
+            due_at="2026-03-23T09:00:00+01:00",
+            recurrence="FREQ=WEEKLY;BYDAY=MO",
+            time_zone="Europe/Berlin",
+            remind_before="PT15M",
+        )
+        recurring = await listed(client, user_id=user, recurring=True)
+        completed = await call(client, "complete_task", user_id=user, task_id=added["task_id"])
+        pending = await listed(client, user_id=user, status="pending")
+        too_often = await refused(
+            client, "add_task", user_id=user, title="x", due_at="2026-03-23T09:00:00Z", recurrence="FREQ=MINUTELY"
+        )
+
+    assert [(t["recurrence"], t["time_zone"], t["remind_at"]) for t in recurring] == [
+        ("FREQ=WEEKLY;BYDAY=MO", "Europe/Berlin", "2026-03-23T07:45:00Z")
+    ]
+    assert [(t["id"], t["previous_id"], t["due_at"], t["remind_at"]) for t in pending] == [
+        (completed["next_task_id"], added["task_id"], "2026-03-30T07:00:00Z", "2026-03-30T06:45:00Z")
+    ]
+    assert "recurrence: FREQ=MINUTELY is more frequent than once an hour" in too_often

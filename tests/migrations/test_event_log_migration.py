@@ -3,16 +3,23 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy import Column, Engine, MetaData, Table, bindparam, inspect, not_, select, text, update
 
 from adapters.sql.migrate import downgrade, upgrade
 from adapters.sql.schema import event_owners, tasks
-from adapters.sql.statements import CHANGES, TOGGLE
+from adapters.sql.statements import CHANGES
 from adapters.sql.store import _feed_page
 from domain.events import ChangeKind, TaskEvent
 from domain.task import Priority, Task
 
 BEFORE_EVENTS = "0003"
+# The table as it was then (migration 0002), and a toggle as the store then wrote it.
+TASKS_THEN = Table("tasks", MetaData(), *(Column(c.name, c.type) for c in list(tasks.c)[:12]))
+TOGGLE = (
+    update(TASKS_THEN)
+    .where((TASKS_THEN.c.user_id == bindparam("owner")) & (TASKS_THEN.c.id == bindparam("task_id")))
+    .values(completed=not_(TASKS_THEN.c.completed), version=TASKS_THEN.c.version + 1)
+)
 START = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
 
@@ -61,7 +68,7 @@ def tasks_before_the_log(database: str, engine: Engine) -> list[Task]:
     upgrade(database, BEFORE_EVENTS)
     before = existing_tasks()
     with engine.begin() as connection:
-        connection.execute(tasks.insert(), [vars_of(task) for task in before])
+        connection.execute(TASKS_THEN.insert(), [vars_of(task) for task in before])
     return before
 
 
@@ -102,8 +109,8 @@ def test_a_downgrade_removes_the_log_and_its_triggers_and_keeps_the_tasks(empty_
     assert triggers(engine) == set()
     with engine.begin() as connection:  # writes work without the log
         params = {"owner": before[0].user_id, "task_id": before[0].id, "now": START, "expected_version": None}
-        assert connection.execute(TOGGLE, params).one()
-        kept = [Task(*row) for row in connection.execute(select(tasks).order_by(tasks.c.created_at))]
+        assert connection.execute(TOGGLE, params).rowcount == 1
+        kept = [Task(*row) for row in connection.execute(select(TASKS_THEN).order_by(TASKS_THEN.c.created_at))]
     assert [t.id for t in kept] == [t.id for t in before]
 
     upgrade(empty_database)
@@ -111,4 +118,4 @@ def test_a_downgrade_removes_the_log_and_its_triggers_and_keeps_the_tasks(empty_
 
 
 def vars_of(task: Task) -> dict[str, object]:
-    return {column.name: getattr(task, column.name) for column in tasks.c}
+    return {column.name: getattr(task, column.name) for column in TASKS_THEN.c}

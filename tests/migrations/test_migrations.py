@@ -61,6 +61,12 @@ def test_upgrade_creates_the_tasks_table_its_key_and_its_indexes(empty_database:
         "tags": False,
         "completed_at": True,
         "version": False,
+        "recurrence": True,
+        "time_zone": False,
+        "remind_at": True,
+        "remind_before": True,
+        "previous_id": True,
+        "reminded_at": True,
     }
     primary_key = schema.get_pk_constraint("tasks")
     assert (primary_key["name"], primary_key["constrained_columns"]) == ("pk_tasks", ["user_id", "id"])
@@ -70,6 +76,8 @@ def test_upgrade_creates_the_tasks_table_its_key_and_its_indexes(empty_database:
         "ix_tasks_user_id_due_at_id": ["user_id", "due_at", "id"],
         "ix_tasks_user_id_priority_id": ["user_id", "priority", "id"],
         "ix_tasks_user_id_title_id": ["user_id", "title", "id"],
+        "uq_tasks_user_id_previous_id": ["user_id", "previous_id"],
+        "ix_tasks_pending_reminders": ["remind_at"],
     }
     keys = schema.get_pk_constraint("idempotency_keys")
     assert (keys["name"], keys["constrained_columns"]) == ("pk_idempotency_keys", ["user_id", "key"])
@@ -144,9 +152,9 @@ def test_migrated_schema_matches_the_declared_metadata(empty_database: str, engi
     assert differences == []
 
 
-KEYS_PER_TABLE = {"tasks": 1 + len(SORT_INDEXES), "idempotency_keys": 1, "task_events": 2, "event_owners": 1}
+KEYS_PER_TABLE = {"tasks": 2 + len(SORT_INDEXES), "idempotency_keys": 1, "task_events": 2, "event_owners": 1}
 # The relay's order runs across every owner's events (adapters/sql/relay.py), and so does its index.
-ACROSS_OWNERS = {"ix_task_events_relay_seq"}
+ACROSS_OWNERS = {"ix_task_events_relay_seq", "ix_tasks_pending_reminders"}  # and the reminders due
 
 
 @pytest.mark.parametrize("table", KEYS_PER_TABLE)
@@ -375,7 +383,10 @@ async def test_a_locale_collated_database_sorts_and_searches_like_the_memory_sto
 
 # Every event is written by a trigger on `tasks`: a migration that recreates the table (SQLite's batch
 # mode does, to alter a column) drops the triggers with it, and changes would go unrecorded.
-TRIGGERS = {"postgresql": {"record_task_event"}, "sqlite": {"task_created", "task_changed", "task_deleted"}}
+TRIGGERS = {
+    "postgresql": {"record_task_event"},
+    "sqlite": {"task_created", "task_changed", "task_deleted", "task_reminded"},
+}
 
 
 def test_at_the_head_every_change_to_a_task_still_records_its_event(empty_database: str, engine: Engine) -> None:

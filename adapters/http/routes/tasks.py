@@ -140,6 +140,9 @@ class TaskController(Controller):
             str | None,
             QueryParameter(description="text in the title or description, ignoring ASCII case", max_length=200),
         ] = None,
+        recurring: Annotated[
+            bool | None, QueryParameter(description="only tasks that recur (`true`), or only those that do not")
+        ] = None,
         sort: Annotated[
             SortName,
             QueryParameter(description="order, `-` for descending; ties broken by id; `due_date` is `due`"),
@@ -157,6 +160,7 @@ class TaskController(Controller):
                 _moment("due_before", due_before),
                 _moment("due_after", due_after),
                 q,
+                recurring,
             )
             query = TaskQuery(wanted, *sort_order(sort), limit)
         else:
@@ -225,7 +229,7 @@ class TaskController(Controller):
         task = await self.tasks.replace(
             user_id, task_id=task_id, draft=data.draft(), expected_versions=versions_allowed(if_match)
         )
-        return _answer(task)
+        return await self._written(user_id, task)
 
     @patch(
         "/{task_id:str}",
@@ -243,9 +247,8 @@ class TaskController(Controller):
         if_match: IfMatch = None,
     ) -> JSONAnswer[TaskOutput]:
         allowed = versions_allowed(if_match)
-        return _answer(
-            await self.tasks.update(user_id, task_id=task_id, changes=data.changes(), expected_versions=allowed)
-        )
+        task = await self.tasks.update(user_id, task_id=task_id, changes=data.changes(), expected_versions=allowed)
+        return await self._written(user_id, task)
 
     @delete(
         "/{task_id:str}",
@@ -279,9 +282,18 @@ class TaskController(Controller):
     ) -> JSONAnswer[TaskOutput]:
         allowed = versions_allowed(if_match)
         if data is None:
-            return _answer(await self.tasks.toggle_completion(user_id, task_id=task_id, expected_versions=allowed))
-        return _answer(
-            await self.tasks.set_completion(
+            task = await self.tasks.toggle_completion(user_id, task_id=task_id, expected_versions=allowed)
+        else:
+            task = await self.tasks.set_completion(
                 user_id, task_id=task_id, completed=data.completed, expected_versions=allowed
             )
-        )
+        return await self._written(user_id, task)
+
+    async def _written(self, user_id: str, task: Task) -> JSONAnswer[TaskOutput]:
+        """The answer to a write; a completed recurring task's links to the next task of its series."""
+        following = None
+        if task.completed and task.recurrence is not None:
+            following = await self.tasks.next_occurrence(user_id, task_id=str(task.id))
+        if following is None:
+            return _answer(task)
+        return _answer(task, Link=f'</api/{quote(user_id, safe="")}/tasks/{following}>; rel="next-occurrence"')
