@@ -72,7 +72,7 @@ class TaskService:
             content = current.merged(changes)
             if content == current.content:
                 return current  # nothing changes, so nothing is written
-            if _completes_series(current, content):
+            if current.completes_series(content):
                 updated = await self._complete_in_series(current, content)
             else:
                 updated = await self._store.replace(
@@ -133,7 +133,7 @@ class TaskService:
             if current is None or (expected is not None and current.version != expected):
                 return await self._missing(owner, task_id, expected)
             content = completing(current)
-            if _completes_series(current, content) and (completed := await self._complete_in_series(current, content)):
+            if current.completes_series(content) and (completed := await self._complete_in_series(current, content)):
                 return completed
             if expected is not None:
                 await self._missing(owner, task_id, expected)
@@ -171,10 +171,6 @@ class TaskService:
         if expected_version is not None and await self._store.get(owner, task_id=task_id) is not None:
             raise VersionMismatch(str(task_id))
         raise TaskNotFound(str(task_id))
-
-
-def _completes_series(current: Task, content: TaskContent) -> bool:
-    return content.completed and content.recurrence is not None and not current.completed
 
 
 def _completed(task: Task) -> TaskContent:

@@ -338,6 +338,10 @@ class Task:
             self.remind_before,
         )
 
+    def completes_series(self, content: TaskContent) -> bool:
+        """Whether writing `content` completes this task of a series, which adds the next task too."""
+        return content.completed and content.recurrence is not None and not self.completed
+
     @property
     def reminder_pending(self) -> bool:
         """Whether the reminder is still to fire: set, not fired, and the task not completed."""

@@ -92,6 +92,16 @@ _TASK_COLUMNS = [column.name for column in tasks.c]
 _column_values = operator.attrgetter(*_TASK_COLUMNS)  # one call for all of them
 
 
+def _content_params(
+    owner: str, task_id: UUID, content: TaskContent, now: datetime, expected_version: int | None
+) -> dict[str, Any]:
+    """The parameters of a write of the editable fields (`new_title`...)."""
+    params = {"owner": owner, "task_id": task_id, "expected_version": expected_version, "now": now}
+    params |= {f"new_{name}": getattr(content, name) for name in EDITABLE_FIELDS}
+    params["new_tags"] = list(content.tags)
+    return params
+
+
 def _like_pattern(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -154,9 +164,7 @@ class SqlTaskStore:
     async def replace(
         self, owner: str, *, task_id: UUID, content: TaskContent, now: datetime, expected_version: int | None = None
     ) -> Task | None:
-        params = {"owner": owner, "task_id": task_id, "expected_version": expected_version, "now": now}
-        params |= {f"new_{name}": getattr(content, name) for name in EDITABLE_FIELDS}
-        params["new_tags"] = list(content.tags)
+        params = _content_params(owner, task_id, content, now, expected_version)
         return _task_or_none(await self.database.fetch_one(sql.REPLACE, params))
 
     async def complete_in_series(
@@ -169,9 +177,7 @@ class SqlTaskStore:
         expected_version: int,
         successor: Task | None,
     ) -> Task | None:
-        params = {"owner": owner, "task_id": task_id, "expected_version": expected_version, "now": now}
-        params |= {f"new_{name}": getattr(content, name) for name in EDITABLE_FIELDS}
-        params["new_tags"] = list(content.tags)
+        params = _content_params(owner, task_id, content, now, expected_version)
         steps: builtins.list[tuple[Executable, dict[str, Any]]] = [(sql.COMPLETE_IN_SERIES, params)]
         if successor is not None:
             steps.append(

@@ -8,7 +8,7 @@ import pytest
 from adapters.memory import InMemoryTaskStore
 from application.reminders import ReminderScheduler
 from application.tasks import TaskService
-from domain.events import ChangeKind
+from domain.events import REMINDER_PROMISE, ChangeKind
 from domain.task import TaskDraft
 
 pytestmark = pytest.mark.anyio
@@ -24,14 +24,14 @@ async def test_two_schedulers_fire_each_reminder_once_soon_after_its_time() -> N
 
     for scheduler in schedulers:
         await scheduler.start()
-    await asyncio.sleep(0.8)
+    await asyncio.sleep(0.3 + REMINDER_PROMISE.total_seconds())
     for scheduler in schedulers:
         await scheduler.stop()
 
     reminders = [e for e in (await store.changes("ann", after=0, limit=100)).events if e.kind is ChangeKind.REMINDER]
     assert sorted(e.task_id for e in reminders) == sorted(t.id for t in [*made, overdue])
     on_time = [e for e in reminders if e.task_id != overdue.id]
-    assert all(timedelta(0) <= e.time - due < timedelta(seconds=0.3) for e in on_time)
+    assert all(timedelta(0) <= e.time - due < REMINDER_PROMISE for e in on_time)
     assert [e.late for e in reminders if e.task_id == overdue.id] == [True]
     assert not any(e.late for e in on_time)
     assert await store.next_reminder() is None
