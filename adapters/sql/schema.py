@@ -103,6 +103,25 @@ Index(
 PENDING_REMINDER = tasks.c.remind_at.is_not(None) & tasks.c.reminded_at.is_(None) & ~tasks.c.completed
 Index("ix_tasks_pending_reminders", tasks.c.remind_at, postgresql_where=PENDING_REMINDER, sqlite_where=PENDING_REMINDER)
 
+# What a task has of a series and a reminder: columns most rows leave at their defaults.
+SCHEDULE_COLUMNS = [tasks.c[name] for name in ("recurrence", "time_zone", "remind_at", "remind_before", "previous_id")]
+SCHEDULE_COLUMNS.append(tasks.c.reminded_at)
+
+
+class PackedColumns(TypeDecorator[str]):
+    """Several columns read as one value: NULL when they all hold `defaults`, else a JSON array of
+    them (SQLite's `json_array`). A listing on SQLite reads the schedule columns so, as SQLite's driver
+    costs about as much per column read as per value loaded (docs/performance.md)."""
+
+    impl = Text()
+    cache_ok = True
+
+    def __init__(self, columns: list[Column[Any]], defaults: tuple[Any, ...]) -> None:
+        super().__init__()
+        self.columns = columns
+        self.defaults = defaults
+
+
 # Secrets the service generates for itself, one per database, so every worker and instance on it
 # shares them and they survive restarts (the page-cursor key, `cursor_key`).
 service_secrets = Table(

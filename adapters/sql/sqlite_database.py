@@ -37,7 +37,7 @@ from sqlalchemy.sql import ClauseElement, Executable, Select, TextClause
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeEngine
 
-from adapters.sql.schema import UtcDateTime
+from adapters.sql.schema import PackedColumns, UtcDateTime
 from adapters.sql.store import Row
 from domain.errors import StoreFull, StoreUnavailable
 
@@ -82,6 +82,8 @@ def _loader(column_type: TypeEngine[Any]) -> Callable[[Any], Any] | None:
     `python -m bench.sqlite_rows` measures both."""
     if isinstance(column_type, UtcDateTime):
         return _utc_time
+    if isinstance(column_type, PackedColumns):
+        return _unpacked(column_type)
     if isinstance(column_type, Uuid):
         return functools.partial(msgspec.convert, type=UUID)
     if isinstance(column_type, Boolean):
@@ -114,16 +116,36 @@ def _compile(statement: Executable) -> _Compiled:
 def _rows_loader(columns: list[Any]) -> Callable[[list[Row]], list[Row]] | None:
     """A function that loads every row of a statement with these columns: one comprehension, written
     for the statement once, as `collections.namedtuple` writes its class. A loop over each row's
-    columns costs a third more (`python -m bench.sqlite_rows`), and a listing loads every row."""
+    columns costs a third more (`python -m bench.sqlite_rows`), and a listing loads every row. A
+    column of packed columns (`PackedColumns`) gives their values in their places."""
     loaders = {number: load for number, column in enumerate(columns) if (load := _loader(column.type)) is not None}
     if not loaders:
         return None
-    values = [
-        f"(None if row[{n}] is None else load_{n}(row[{n}]))" if n in loaders else f"row[{n}]"
-        for n in range(len(columns))
-    ]
+    names: dict[str, Any] = {f"load_{number}": load for number, load in loaders.items()}
+    values = []
+    for number, column in enumerate(columns):
+        if isinstance(column.type, PackedColumns):
+            names[f"defaults_{number}"] = column.type.defaults
+            values.append(f"*(defaults_{number} if row[{number}] is None else load_{number}(row[{number}]))")
+        elif number in loaders:
+            values.append(f"(None if row[{number}] is None else load_{number}(row[{number}]))")
+        else:
+            values.append(f"row[{number}]")
     source = f"lambda rows: [({', '.join(values)},) for row in rows]"
-    return eval(source, {f"load_{number}": load for number, load in loaders.items()})  # type: ignore[no-any-return]
+    return eval(source, names)  # type: ignore[no-any-return]
+
+
+def _unpacked(packed: PackedColumns) -> Callable[[str], tuple[Any, ...]]:
+    """How to load the JSON array of packed columns: each value as its column loads."""
+    loaders = [_loader(column.type) for column in packed.columns]
+
+    def load(text: str) -> tuple[Any, ...]:
+        values = msgspec.json.decode(text)
+        return tuple(
+            value if load is None or value is None else load(value) for load, value in zip(loaders, values, strict=True)
+        )
+
+    return load
 
 
 def _connect(path: str, synchronous: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:

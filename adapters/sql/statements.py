@@ -25,6 +25,7 @@ from sqlalchemy import (
     select,
     true,
     tuple_,
+    type_coerce,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -32,7 +33,9 @@ from sqlalchemy.sql import ColumnElement, Insert, Select
 
 from adapters.sql.schema import (
     PENDING_REMINDER,
+    SCHEDULE_COLUMNS,
     SUCCEEDS,
+    PackedColumns,
     UtcDateTime,
     event_owners,
     event_sinks,
@@ -42,6 +45,7 @@ from adapters.sql.schema import (
 )
 from domain.events import MAX_POSITION
 from domain.query import SORT_ATTRIBUTES, SortKey
+from domain.recurrence import DEFAULT_TIME_ZONE
 from domain.task import EDITABLE_FIELDS, Task
 
 _owned = (tasks.c.user_id == bindparam("owner")) & (tasks.c.id == bindparam("task_id"))
@@ -207,7 +211,30 @@ def list_tasks(
     else:
         order = [key.desc() if descending else key.asc()]
     order.append(tasks.c.id.desc() if descending else tasks.c.id.asc())
-    return select(tasks).where(and_(*conditions)).order_by(*order).limit(bindparam("limit", type_=Integer()))
+    return (
+        select(*_task_columns(dialect))
+        .where(and_(*conditions))
+        .order_by(*order)
+        .limit(bindparam("limit", type_=Integer()))
+    )
+
+
+_UNSCHEDULED = (None, DEFAULT_TIME_ZONE, None, None, None, None)  # the schedule columns of a plain task
+
+
+def _task_columns(dialect: str) -> list[ColumnElement[Any]]:
+    """A task's columns, as a listing reads them: on SQLite, the schedule columns packed into one."""
+    if dialect == "postgresql":
+        return list(tasks.c)
+    plain = and_(
+        *(
+            column.is_(None) if default is None else column == default
+            for column, default in zip(SCHEDULE_COLUMNS, _UNSCHEDULED, strict=True)
+        )
+    )
+    packed = case((plain, None), else_=func.json_array(*SCHEDULE_COLUMNS))
+    schedule = type_coerce(packed, PackedColumns(SCHEDULE_COLUMNS, _UNSCHEDULED)).label("schedule")
+    return [column for column in tasks.c if column not in SCHEDULE_COLUMNS] + [schedule]
 
 
 def _has_tag(dialect: str) -> ColumnElement[bool]:
