@@ -103,7 +103,7 @@ Index(
 PENDING_REMINDER = tasks.c.remind_at.is_not(None) & tasks.c.reminded_at.is_(None) & ~tasks.c.completed
 Index("ix_tasks_pending_reminders", tasks.c.remind_at, postgresql_where=PENDING_REMINDER, sqlite_where=PENDING_REMINDER)
 
-# What a task has of a series and a reminder: columns most rows leave at their defaults.
+# What a task has of a series and a reminder: columns most rows leave at their defaults, the table's last.
 SCHEDULE_COLUMNS = [tasks.c[name] for name in ("recurrence", "time_zone", "remind_at", "remind_before", "previous_id")]
 SCHEDULE_COLUMNS.append(tasks.c.reminded_at)
 

@@ -142,7 +142,8 @@ def _unpacked(packed: PackedColumns) -> Callable[[str], tuple[Any, ...]]:
     def load(text: str) -> tuple[Any, ...]:
         values = msgspec.json.decode(text)
         return tuple(
-            value if load is None or value is None else load(value) for load, value in zip(loaders, values, strict=True)
+            value if convert is None or value is None else convert(value)
+            for convert, value in zip(loaders, values, strict=True)
         )
 
     return load

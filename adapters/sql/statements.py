@@ -234,7 +234,8 @@ def _task_columns(dialect: str) -> list[ColumnElement[Any]]:
     )
     packed = case((plain, None), else_=func.json_array(*SCHEDULE_COLUMNS))
     schedule = type_coerce(packed, PackedColumns(SCHEDULE_COLUMNS, _UNSCHEDULED)).label("schedule")
-    return [column for column in tasks.c if column not in SCHEDULE_COLUMNS] + [schedule]
+    # The schedule columns are the table's last (a Task's last fields), so the packed one stands for them there.
+    return [*list(tasks.c)[: -len(SCHEDULE_COLUMNS)], schedule]
 
 
 def _has_tag(dialect: str) -> ColumnElement[bool]:
