@@ -59,12 +59,12 @@ class ReminderScheduler:
                 soonest = await self._reminders.next_reminder()
                 if soonest is not None and soonest <= self._clock() and await self.fire_due():
                     continue
-                # Due but not fired: another scheduler holds it now; look again shortly.
+                # Until the soonest is due; when one was due but another scheduler held it, shortly.
                 await asyncio.sleep(self._until(soonest) or self._poll_interval / 4)
             except StoreUnavailable as error:
                 log.warning("reminders wait for the store: %s", error)
                 await asyncio.sleep(RETRY_AFTER)
-            except Exception:  # the next round tries again; a failed one fired nothing
+            except Exception:  # the next round tries again; a failed batch fired nothing
                 log.exception("firing reminders failed")
                 await asyncio.sleep(RETRY_AFTER)
 
