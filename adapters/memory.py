@@ -73,7 +73,7 @@ class InMemoryTaskStore:
     ) -> Task | None:
         if (task := self._at_version(owner, task_id, expected_version)) is None:
             return None
-        if task.completes_series(content):
+        if task.completes_series(completed=content.completed, recurrence=content.recurrence):
             return None  # completed with its successor (`complete_in_series`)
         return self._keep(task, task.with_content(content, now), now)
 
@@ -118,8 +118,8 @@ class InMemoryTaskStore:
     ) -> Task | None:
         if (task := self._at_version(owner, task_id, expected_version)) is None:
             return None
-        if _completes_series(task, completed=not task.completed):
-            return None
+        if task.completes_series(completed=not task.completed, recurrence=task.recurrence):
+            return None  # completed with its successor (`complete_in_series`)
         return self._keep(task, task.with_completion(not task.completed, now), now)
 
     async def set_completion(
@@ -127,8 +127,8 @@ class InMemoryTaskStore:
     ) -> Task | None:
         if (task := self._at_version(owner, task_id, expected_version)) is None:
             return None
-        if _completes_series(task, completed=completed):
-            return None
+        if task.completes_series(completed=completed, recurrence=task.recurrence):
+            return None  # completed with its successor (`complete_in_series`)
         return self._keep(task, task.with_completion(completed, now), now)
 
     async def ping(self) -> None:
@@ -260,11 +260,6 @@ class InMemoryTaskStore:
             )
             for name, events in waiting.items()
         }
-
-
-def _completes_series(task: Task, *, completed: bool) -> bool:
-    """Whether setting `completed` completes a task of a series: `complete_in_series` does that, with its successor."""
-    return completed and task.recurrence is not None and not task.completed
 
 
 def _owner_and_position(event: TaskEvent) -> tuple[str, int]:

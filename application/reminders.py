@@ -43,7 +43,7 @@ class ReminderScheduler:
         if self._task is not None:
             self._task.cancel()
 
-    async def fire_due(self) -> int:
+    async def _fire_due(self) -> int:
         """Fire every reminder due now; how many fired."""
         fired = 0
         while True:
@@ -57,7 +57,7 @@ class ReminderScheduler:
         while True:
             try:
                 soonest = await self._reminders.next_reminder()
-                if soonest is not None and soonest <= self._clock() and await self.fire_due():
+                if soonest is not None and soonest <= self._clock() and await self._fire_due():
                     continue
                 # Until the soonest is due; when one was due but another scheduler held it, shortly.
                 await asyncio.sleep(self._until(soonest) or self._poll_interval / 4)

@@ -72,7 +72,7 @@ class TaskService:
             content = current.merged(changes)
             if content == current.content:
                 return current  # nothing changes, so nothing is written
-            if current.completes_series(content):
+            if current.completes_series(completed=content.completed, recurrence=content.recurrence):
                 updated = await self._complete_in_series(current, content)
             else:
                 updated = await self._store.replace(
@@ -112,9 +112,12 @@ class TaskService:
 
         return await self._completing_series(owner, tid, expected, write, _completed)
 
-    async def next_occurrence(self, owner: str, *, task_id: str) -> UUID | None:
-        """The id of the task that follows this one in its series, once it is completed."""
-        return await self._store.successor_id(parse_user_id(owner), task_id=parse_task_id(task_id))
+    async def next_occurrence(self, task: Task) -> UUID | None:
+        """The id of the task that follows this one (as a write answered it) in its series: only a
+        completed recurring task has one."""
+        if not task.completed or task.recurrence is None:
+            return None
+        return await self._store.successor_id(task.user_id, task_id=task.id)
 
     async def _completing_series(
         self,
@@ -133,7 +136,8 @@ class TaskService:
             if current is None or (expected is not None and current.version != expected):
                 return await self._missing(owner, task_id, expected)
             content = completing(current)
-            if current.completes_series(content) and (completed := await self._complete_in_series(current, content)):
+            completes = current.completes_series(completed=content.completed, recurrence=content.recurrence)
+            if completes and (completed := await self._complete_in_series(current, content)):
                 return completed
             if expected is not None:
                 await self._missing(owner, task_id, expected)

@@ -318,8 +318,10 @@ class Task:
         if following is None:
             return None
         remind_at = None if self.remind_at is None else following.due_at - (self.due_at - self.remind_at)
-        content = replace(self.content, completed=False, due_at=following.due_at, recurrence=following.rule)
-        task = Task.create(self.user_id, replace(content, remind_at=remind_at), now)
+        content = replace(
+            self.content, completed=False, due_at=following.due_at, recurrence=following.rule, remind_at=remind_at
+        )
+        task = Task.create(self.user_id, content, now)
         task.previous_id = self.id  # just built: nobody else holds it
         return task
 
@@ -338,9 +340,10 @@ class Task:
             self.remind_before,
         )
 
-    def completes_series(self, content: TaskContent) -> bool:
-        """Whether writing `content` completes this task of a series, which adds the next task too."""
-        return content.completed and content.recurrence is not None and not self.completed
+    def completes_series(self, *, completed: bool, recurrence: str | None) -> bool:
+        """Whether a write that leaves the task `completed`, recurring by `recurrence`, completes this
+        task of a series: such a write adds the next task too (`Task.successor`)."""
+        return completed and recurrence is not None and not self.completed
 
     @property
     def reminder_pending(self) -> bool:

@@ -104,9 +104,8 @@ async def complete_task(callees: Callees, arguments: OneTask) -> Outcome:
 async def _completed_outcome(callees: Callees, task: Task, status: Status) -> Outcome:
     """The outcome, naming the next task of the series when the write completed a recurring task."""
     outcome = _outcome(task, status)
-    if task.completed and task.recurrence is not None:
-        following = await callees.tasks.next_occurrence(task.user_id, task_id=str(task.id))
-        outcome.next_task_id = None if following is None else str(following)
+    if (following := await callees.tasks.next_occurrence(task)) is not None:
+        outcome.next_task_id = str(following)
     return outcome
 
 

@@ -32,6 +32,7 @@ from domain.task import (
     MAX_TAG_LENGTH,
     MAX_TITLE_LENGTH,
     MAX_USER_ID_LENGTH,
+    Task,
 )
 
 
@@ -104,8 +105,9 @@ PENDING_REMINDER = tasks.c.remind_at.is_not(None) & tasks.c.reminded_at.is_(None
 Index("ix_tasks_pending_reminders", tasks.c.remind_at, postgresql_where=PENDING_REMINDER, sqlite_where=PENDING_REMINDER)
 
 # What a task has of a series and a reminder: columns most rows leave at their defaults, the table's last.
-SCHEDULE_COLUMNS = [tasks.c[name] for name in ("recurrence", "time_zone", "remind_at", "remind_before", "previous_id")]
-SCHEDULE_COLUMNS.append(tasks.c.reminded_at)
+_SCHEDULE = ("recurrence", "time_zone", "remind_at", "remind_before", "previous_id", "reminded_at")
+SCHEDULE_COLUMNS = [tasks.c[name] for name in _SCHEDULE]
+SCHEDULE_DEFAULTS = tuple(Task.__dataclass_fields__[name].default for name in _SCHEDULE)  # a plain task's
 
 
 class PackedColumns(TypeDecorator[str]):

@@ -162,10 +162,10 @@ Step = tuple[str, tuple[Any, ...]]  # a statement's SQL and its arguments, ready
 
 @dataclass(slots=True)
 class _Write:
-    """Statements to run in order as one write; its future gets the rows (of several, each one's)."""
+    """Statements to run in order as one write; its future gets each one's rows."""
 
     steps: tuple[Step, ...]
-    future: asyncio.Future[Any]
+    future: asyncio.Future[list[list[Row]]]
 
 
 class SqliteDatabase:
@@ -197,7 +197,8 @@ class SqliteDatabase:
         compiled = self._compiled_of(statement)
         if compiled.is_read:
             return self._read(compiled, params)
-        return compiled.converted(await self._write((compiled.sql, compiled.arguments(params))))
+        (rows,) = await self._write((compiled.sql, compiled.arguments(params)))
+        return compiled.converted(rows)
 
     async def fetch_one(self, statement: Executable, params: dict[str, Any]) -> Row | None:
         rows = await self.fetch_all(statement, params)
@@ -213,8 +214,6 @@ class SqliteDatabase:
     async def fetch_each(self, steps: Sequence[tuple[Executable, dict[str, Any]]]) -> list[list[Row]]:
         prepared = [(self._compiled_of(statement), params) for statement, params in steps]
         each = await self._write(*((compiled.sql, compiled.arguments(params)) for compiled, params in prepared))
-        if len(prepared) == 1:
-            each = [each]
         return [compiled.converted(rows) for (compiled, _), rows in zip(prepared, each, strict=True)]
 
     def _compiled_of(self, statement: Executable) -> _Compiled:
@@ -230,14 +229,14 @@ class SqliteDatabase:
         except sqlite3.Error as error:
             raise _unavailable(error) from error
 
-    async def _write(self, *steps: Step) -> Any:
-        """The step's rows (of several steps, each one's), once the transaction that holds the write has committed.
+    async def _write(self, *steps: Step) -> list[list[Row]]:
+        """Each step's rows, once the transaction that holds the write has committed.
 
         Arguments are bound and rows converted here, on the event loop: the writer thread only runs
         statements, so a batch takes the interpreter's lock as few times as it can."""
         if self._writer is None:
             raise StoreUnavailable("the SQLite store is not open")
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[list[list[Row]]] = asyncio.get_running_loop().create_future()
         self._writes.put(_Write(steps, future))
         return await future
 
@@ -312,10 +311,10 @@ def _begin(connection: sqlite3.Connection) -> None:
             time.sleep(LOCK_RETRY_SECONDS)
 
 
-def _run(connection: sqlite3.Connection, steps: tuple[Step, ...]) -> list[Row] | list[list[Row]]:
+def _run(connection: sqlite3.Connection, steps: tuple[Step, ...]) -> list[list[Row]]:
     if len(steps) == 1:
         sql, arguments = steps[0]
-        return connection.execute(sql, arguments).fetchall()
+        return [connection.execute(sql, arguments).fetchall()]
     connection.execute("SAVEPOINT write")
     try:
         each = [connection.execute(sql, arguments).fetchall() for sql, arguments in steps]

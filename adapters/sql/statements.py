@@ -34,6 +34,7 @@ from sqlalchemy.sql import ColumnElement, Insert, Select
 from adapters.sql.schema import (
     PENDING_REMINDER,
     SCHEDULE_COLUMNS,
+    SCHEDULE_DEFAULTS,
     SUCCEEDS,
     PackedColumns,
     UtcDateTime,
@@ -45,7 +46,6 @@ from adapters.sql.schema import (
 )
 from domain.events import MAX_POSITION
 from domain.query import SORT_ATTRIBUTES, SortKey
-from domain.recurrence import DEFAULT_TIME_ZONE
 from domain.task import EDITABLE_FIELDS, Task
 
 _owned = (tasks.c.user_id == bindparam("owner")) & (tasks.c.id == bindparam("task_id"))
@@ -62,9 +62,15 @@ GET = select(tasks).where(_owned)
 # Every editable field from a parameter named after it (`new_title`...); `completed_at` follows `completed`.
 _new_content = {name: bindparam(f"new_{name}", type_=tasks.c[name].type) for name in EDITABLE_FIELDS}
 _new_completed = _new_content["completed"]
-# A write that would complete a recurring task leaves it alone: the use case completes it with its
-# successor (COMPLETE_IN_SERIES), which needs the next occurrence computed first.
-_completes_series = _new_completed & _new_content["recurrence"].is_not(None) & not_(tasks.c.completed)
+
+
+def _completes_series(completed: ColumnElement[bool], recurrence: ColumnElement[Any]) -> ColumnElement[bool]:
+    """Whether a write leaving `completed` and `recurrence` completes a task of a series. Such a write
+    leaves the task alone: the use case completes it with its successor (COMPLETE_IN_SERIES), which
+    needs the next occurrence computed first (`Task.completes_series`)."""
+    return completed & recurrence.is_not(None) & not_(tasks.c.completed)
+
+
 _replaced = _new_content | {
     "completed_at": case((_new_completed, func.coalesce(tasks.c.completed_at, _now)), else_=None),
     "updated_at": _now,
@@ -74,7 +80,12 @@ _replaced = _new_content | {
         (tasks.c.remind_at.is_not_distinct_from(_new_content["remind_at"]), tasks.c.reminded_at), else_=None
     ),
 }
-REPLACE = update(tasks).where(_at_version & not_(_completes_series)).values(_replaced).returning(*tasks.c)
+REPLACE = (
+    update(tasks)
+    .where(_at_version & not_(_completes_series(_new_completed, _new_content["recurrence"])))
+    .values(_replaced)
+    .returning(*tasks.c)
+)
 
 # Completing a task of a series and adding its successor, one transaction: the completion (which
 # must find the task at the version read and not completed), then the successor, unless the task
@@ -126,7 +137,7 @@ DELETE = delete(tasks).where(_at_version).returning(tasks.c.id)
 
 TOGGLE = (
     update(tasks)
-    .where(_at_version & (tasks.c.recurrence.is_(None) | tasks.c.completed))
+    .where(_at_version & not_(_completes_series(not_(tasks.c.completed), tasks.c.recurrence)))
     .values(
         completed=not_(tasks.c.completed),
         completed_at=case((tasks.c.completed, None), else_=_now),
@@ -139,7 +150,7 @@ TOGGLE = (
 _changes = tasks.c.completed != _new_completed
 SET_COMPLETION = (
     update(tasks)
-    .where(_at_version & not_(_new_completed & tasks.c.recurrence.is_not(None) & not_(tasks.c.completed)))
+    .where(_at_version & not_(_completes_series(_new_completed, tasks.c.recurrence)))
     .values(
         completed=_new_completed,
         completed_at=case((_changes, case((_new_completed, _now), else_=None)), else_=tasks.c.completed_at),
@@ -219,9 +230,6 @@ def list_tasks(
     )
 
 
-_UNSCHEDULED = (None, DEFAULT_TIME_ZONE, None, None, None, None)  # the schedule columns of a plain task
-
-
 def _task_columns(dialect: str) -> list[ColumnElement[Any]]:
     """A task's columns, as a listing reads them: on SQLite, the schedule columns packed into one."""
     if dialect == "postgresql":
@@ -229,11 +237,11 @@ def _task_columns(dialect: str) -> list[ColumnElement[Any]]:
     plain = and_(
         *(
             column.is_(None) if default is None else column == default
-            for column, default in zip(SCHEDULE_COLUMNS, _UNSCHEDULED, strict=True)
+            for column, default in zip(SCHEDULE_COLUMNS, SCHEDULE_DEFAULTS, strict=True)
         )
     )
     packed = case((plain, None), else_=func.json_array(*SCHEDULE_COLUMNS))
-    schedule = type_coerce(packed, PackedColumns(SCHEDULE_COLUMNS, _UNSCHEDULED)).label("schedule")
+    schedule = type_coerce(packed, PackedColumns(SCHEDULE_COLUMNS, SCHEDULE_DEFAULTS)).label("schedule")
     # The schedule columns are the table's last (a Task's last fields), so the packed one stands for them there.
     return [*list(tasks.c)[: -len(SCHEDULE_COLUMNS)], schedule]
 

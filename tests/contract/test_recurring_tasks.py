@@ -35,7 +35,7 @@ async def test_completing_a_recurring_task_adds_the_next_one_and_records_both_in
 
     completed = await tasks.toggle_completion(owner, task_id=str(first.id))
 
-    successor_id = await tasks.next_occurrence(owner, task_id=str(first.id))
+    successor_id = await tasks.next_occurrence(completed)
     assert completed.completed
     assert successor_id is not None
     successor = await tasks.get(owner, task_id=str(successor_id))
@@ -83,9 +83,10 @@ async def test_a_series_that_has_ended_adds_no_successor(store: Store, owner: st
     tasks = TaskService(store)
     last = await tasks.create(owner, draft=TaskDraft("last", due_at=DUE, recurrence=rule))
 
-    assert (await tasks.toggle_completion(owner, task_id=str(last.id))).completed
+    completed = await tasks.toggle_completion(owner, task_id=str(last.id))
 
-    assert await tasks.next_occurrence(owner, task_id=str(last.id)) is None
+    assert completed.completed
+    assert await tasks.next_occurrence(completed) is None
     assert [t.id for t in await series_of(tasks, owner)] == [last.id]
 
 

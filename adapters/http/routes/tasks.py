@@ -291,9 +291,6 @@ class TaskController(Controller):
 
     async def _written(self, user_id: str, task: Task) -> JSONAnswer[TaskOutput]:
         """The answer to a write; a completed recurring task's links to the next task of its series."""
-        following = None
-        if task.completed and task.recurrence is not None:
-            following = await self.tasks.next_occurrence(user_id, task_id=str(task.id))
-        if following is None:
+        if (following := await self.tasks.next_occurrence(task)) is None:
             return _answer(task)
         return _answer(task, Link=f'</api/{quote(user_id, safe="")}/tasks/{following}>; rel="next-occurrence"')
