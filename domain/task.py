@@ -147,12 +147,14 @@ class TaskContent:
         """Identifies the content, for telling a retried request from a different one."""
         fields: tuple[object, ...] = (self.title, self.description, self.completed, self.priority.label, self.due_at)
         fields += (self.tags,)
-        if self.recurrence or self.remind_at:
-            fields += (self.recurrence, self.time_zone, self.remind_at, self.remind_before)
+        schedule = (self.recurrence, self.time_zone, self.remind_at, self.remind_before)
+        if schedule != _NO_SCHEDULE:  # a task without them keeps the fingerprint it had before they existed
+            fields += schedule
         return hashlib.sha256(repr(fields).encode()).hexdigest()
 
 
 EDITABLE_FIELDS = tuple(editable.name for editable in fields(TaskContent))
+_NO_SCHEDULE = (None, DEFAULT_TIME_ZONE, None, None)
 
 
 @dataclass(slots=True)

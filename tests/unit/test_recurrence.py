@@ -1,5 +1,6 @@
 """The rules of recurring tasks and reminders, in the domain alone: no I/O."""
 
+import hashlib
 import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -281,3 +282,12 @@ def test_a_patch_naming_one_way_of_setting_the_reminder_clears_the_other() -> No
     absolute = task.merged({"remind_at": datetime(2026, 5, 3, tzinfo=UTC)})
 
     assert (absolute.remind_at, absolute.remind_before) == (datetime(2026, 5, 3, tzinfo=UTC), None)
+
+
+def test_a_retry_that_names_another_time_zone_is_another_request() -> None:
+    plain = TaskDraft("t").checked()
+    elsewhere = TaskDraft("t", time_zone="Europe/Berlin").checked()
+
+    assert elsewhere.fingerprint() != plain.fingerprint()
+    # A task without a series or a reminder keeps the fingerprint an Idempotency-Key recorded before them.
+    assert plain.fingerprint() == hashlib.sha256(repr(("t", None, False, "none", None, ())).encode()).hexdigest()
